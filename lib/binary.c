@@ -1,0 +1,2 @@
+/* binary.c — placeholder until implemented. */
+typedef int cd_binary_placeholder;

@@ -1,0 +1,2 @@
+/* graph.c — placeholder until implemented. */
+typedef int cd_graph_placeholder;

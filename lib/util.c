@@ -1,0 +1,140 @@
+/* util.c — checked allocation, growable arrays, hashing, u64 map. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+static void out_of_memory(size_t n)
+{
+    fprintf(stderr, "ctxdiff: out of memory (allocating %zu bytes)\n", n);
+    exit(2);
+}
+
+void *cd_malloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        out_of_memory(n);
+    return p;
+}
+
+void *cd_calloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        out_of_memory(n * size);
+    return p;
+}
+
+void *cd_realloc(void *p, size_t n)
+{
+    void *q = realloc(p, n ? n : 1);
+    if (!q)
+        out_of_memory(n);
+    return q;
+}
+
+void *cd_reallocarray(void *p, size_t n, size_t size)
+{
+    if (size && n > SIZE_MAX / size)
+        out_of_memory(SIZE_MAX);
+    return cd_realloc(p, n * size);
+}
+
+char *cd_strdup(const char *s)
+{
+    return cd_strndup(s, strlen(s));
+}
+
+char *cd_strndup(const char *s, size_t n)
+{
+    char *p = cd_malloc(n + 1);
+    memcpy(p, s, n);
+    p[n] = 0;
+    return p;
+}
+
+void cd_grow(void **arr, size_t *cap, size_t need, size_t esz)
+{
+    if (need <= *cap)
+        return;
+    size_t c = *cap ? *cap : 16;
+    while (c < need) {
+        if (c > SIZE_MAX / 2)
+            out_of_memory(SIZE_MAX);
+        c *= 2;
+    }
+    *arr = cd_reallocarray(*arr, c, esz);
+    *cap = c;
+}
+
+uint64_t cd_hash_bytes(const void *p, size_t n, uint64_t seed)
+{
+    const unsigned char *s = p;
+    uint64_t h = 0xcbf29ce484222325ull ^ seed;
+    for (size_t i = 0; i < n; i++) {
+        h ^= s[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static void map64_rehash(cd_map64 *m, size_t ncap)
+{
+    uint64_t *ok = m->keys;
+    uint32_t *ov = m->vals;
+    size_t ocap = m->cap;
+    m->keys = cd_calloc(ncap, sizeof *m->keys);
+    m->vals = cd_calloc(ncap, sizeof *m->vals);
+    m->cap = ncap;
+    for (size_t i = 0; i < ocap; i++) {
+        if (!ok[i])
+            continue;
+        size_t j = cd_hash64(ok[i]) & (ncap - 1);
+        while (m->keys[j])
+            j = (j + 1) & (ncap - 1);
+        m->keys[j] = ok[i];
+        m->vals[j] = ov[i];
+    }
+    free(ok);
+    free(ov);
+}
+
+void cd_map64_put(cd_map64 *m, uint64_t key, uint32_t val)
+{
+    if ((m->len + 1) * 2 > m->cap)
+        map64_rehash(m, m->cap ? m->cap * 2 : 64);
+    size_t j = cd_hash64(key) & (m->cap - 1);
+    while (m->keys[j] && m->keys[j] != key)
+        j = (j + 1) & (m->cap - 1);
+    if (!m->keys[j]) {
+        m->keys[j] = key;
+        m->len++;
+    }
+    m->vals[j] = val;
+}
+
+int cd_map64_get(const cd_map64 *m, uint64_t key, uint32_t *val)
+{
+    if (!m->cap || !key)
+        return 0;
+    size_t j = cd_hash64(key) & (m->cap - 1);
+    while (m->keys[j]) {
+        if (m->keys[j] == key) {
+            *val = m->vals[j];
+            return 1;
+        }
+        j = (j + 1) & (m->cap - 1);
+    }
+    return 0;
+}
+
+void cd_map64_free(cd_map64 *m)
+{
+    free(m->keys);
+    free(m->vals);
+    m->keys = NULL;
+    m->vals = NULL;
+    m->cap = m->len = 0;
+}

@@ -1,0 +1,46 @@
+/* util.h — small shared helpers: checked allocation, growable arrays,
+ * hashing. Every stage uses these instead of writing its own. */
+#ifndef CD_UTIL_H
+#define CD_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocation that aborts with a message on failure (out of memory is not a
+ * recoverable input error for a CLI tool). Sizes are checked for overflow. */
+void *cd_malloc(size_t n);
+void *cd_calloc(size_t n, size_t size);
+void *cd_realloc(void *p, size_t n);
+void *cd_reallocarray(void *p, size_t n, size_t size);
+char *cd_strdup(const char *s);
+char *cd_strndup(const char *s, size_t n);
+
+/* Grow *arr (element size esz) so that it holds at least need elements;
+ * *cap is updated. Doubling growth. */
+void cd_grow(void **arr, size_t *cap, size_t need, size_t esz);
+#define CD_GROW(arr, cap, need) cd_grow((void **)&(arr), &(cap), (need), sizeof *(arr))
+
+/* 64-bit mixing hash (splitmix64 finaliser) and FNV-1a over bytes. */
+static inline uint64_t cd_hash64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ull;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+uint64_t cd_hash_bytes(const void *p, size_t n, uint64_t seed);
+
+/* Open-addressing map u64 -> u32 (keys must not be 0). Used for address
+ * lookups (itab -> type, type address -> type id, ...). */
+typedef struct cd_map64 {
+    uint64_t *keys;
+    uint32_t *vals;
+    size_t cap;   /* power of two, 0 when empty */
+    size_t len;
+} cd_map64;
+void cd_map64_put(cd_map64 *m, uint64_t key, uint32_t val);
+/* Returns 1 and sets *val when found, 0 otherwise. */
+int cd_map64_get(const cd_map64 *m, uint64_t key, uint32_t *val);
+void cd_map64_free(cd_map64 *m);
+
+#endif
