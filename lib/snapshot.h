@@ -1,0 +1,154 @@
+/* snapshot.h — the snapshot model: one heap snapshot (a Go heap dump) as
+ * compact arrays. Readers fill it; typing, diff and paths read it.
+ *
+ * Objects are numbered 0..nobj-1 in address order. Their pointer slots that
+ * point into another heap object are edges, stored in CSR form by source
+ * object. Roots are slots outside the heap (data, bss, goroutine frames,
+ * finalizers) that point into the heap. Object contents stay in the file:
+ * cd_snapshot_read re-reads the few bytes a later stage needs. */
+#ifndef CD_SNAPSHOT_H
+#define CD_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "strtab.h"
+#include "util.h"
+
+enum cd_root_kind {
+    CD_ROOT_DATA = 1,      /* data segment slot */
+    CD_ROOT_BSS,           /* bss segment slot */
+    CD_ROOT_FRAME,         /* goroutine stack frame slot */
+    CD_ROOT_FINALIZER,     /* registered finalizer: fn and the object's referents */
+    CD_ROOT_QUEUED,        /* queued finalizer (object resurrected) */
+    CD_ROOT_DEFER,         /* defer record funcval */
+    CD_ROOT_PANIC,         /* panic argument */
+    CD_ROOT_OTHER,         /* tag 2 other root */
+};
+
+typedef struct cd_root {
+    uint8_t kind;          /* enum cd_root_kind */
+    uint32_t frame;        /* CD_ROOT_FRAME: frame index; otherwise CD_NONE32 */
+    uint64_t slot;         /* address of the slot (data/bss/stack), 0 if none */
+    uint32_t dst;          /* object number */
+    uint32_t dst_off;      /* offset of the pointer inside dst */
+    uint32_t dyn;          /* dynamic type (index in rtypes) of an interface
+                              data word, 0 if none */
+} cd_root;
+
+typedef struct cd_goroutine {
+    uint64_t gaddr, goid, gopc, status, waitsince;
+    uint32_t wait_reason;  /* strtab id */
+    uint8_t system;
+    uint32_t frame0, nframes;
+} cd_goroutine;
+
+typedef struct cd_frame {
+    uint32_t goroutine;    /* index in goroutines */
+    uint32_t depth;
+    uint64_t sp, size;     /* [sp, sp+size) */
+    uint64_t entry_pc, pc;
+    uint32_t func;         /* strtab id of the function name */
+    uint64_t content_off;  /* file offset of the frame contents */
+} cd_frame;
+
+typedef struct cd_segment {
+    uint64_t addr, size, content_off;
+} cd_segment;
+
+typedef struct cd_memprof_frame {
+    uint32_t func, file;   /* strtab ids */
+    uint64_t line;
+} cd_memprof_frame;
+
+typedef struct cd_bucket {
+    uint64_t addr, size, allocs, frees;
+    uint32_t frame0, nframes;  /* range in memprof_frames */
+} cd_bucket;
+
+#define CD_NONE32 UINT32_MAX
+
+typedef struct cd_snapshot {
+    char *path;
+    int fd;                    /* kept open, read-only, for cd_snapshot_read */
+    uint64_t file_size;
+
+    /* params record */
+    int big_endian, ptr_size;
+    uint64_t heap_start, heap_end, ncpu;
+    char goarch[32];
+    char go_version[64];
+
+    /* objects, in address order */
+    size_t nobj;
+    uint64_t *obj_addr;
+    uint32_t *obj_size;
+    uint64_t *obj_content;     /* file offset of the contents */
+    uint64_t *obj_edge;        /* nobj+1: edges of i are [obj_edge[i], obj_edge[i+1]) */
+    uint32_t *obj_shape;       /* hash of the object's pointer-slot offsets
+                                  (cd_shape_hash of the dump's fieldlist) */
+    uint32_t *obj_hdr;         /* Go 1.22+ malloc header type (rtypes index) or 0; NULL if none */
+    uint32_t *obj_bucket;      /* memprof bucket index + 1 (alloc sample), 0 none; NULL if no samples */
+    uint64_t bytes_total;
+
+    /* edges: pointer slots whose target is inside a heap object */
+    size_t nedge;
+    uint32_t *edge_dst;        /* target object */
+    uint32_t *edge_off;        /* slot offset in the source object */
+    uint32_t *edge_dst_off;    /* offset of the target address in the target object */
+    uint32_t *edge_dyn;        /* dynamic type of an interface data word (rtypes index), 0 none */
+
+    /* roots */
+    cd_root *roots; size_t nroots;
+
+    /* runtime type addresses met in the dump (itab targets, eface type
+       words, header words, finalizer types): index -> address; 0 unused */
+    uint64_t *rtypes; size_t nrtypes, rtypes_cap;
+    cd_map64 rtype_index;      /* address -> index */
+    cd_map64 itabs;            /* itab address -> rtypes index */
+    /* type records (tag 3): rtypes index -> dump's own name and size */
+    uint32_t *rtype_name;      /* parallel to rtypes: strtab id (0 none) */
+    uint64_t *rtype_size;      /* parallel to rtypes */
+
+    cd_goroutine *goroutines; size_t ngoroutines;
+    cd_frame *frames; size_t nframes;
+    cd_segment data, bss;
+    cd_bucket *buckets; size_t nbuckets;
+    cd_memprof_frame *memprof_frames; size_t nmemprof_frames;
+    uint64_t memstats[281]; int have_memstats;
+    size_t nfinalizers, nqueued, nthreads, ndefers, npanics;
+
+    cd_strtab strings;
+} cd_snapshot;
+
+/* Options for loading. types_lo/hi: the binary's [runtime.types,
+ * runtime.etypes) range (0,0 without a binary), used to recognise eface
+ * type words while reading. */
+typedef struct cd_load_options {
+    uint64_t types_lo, types_hi;
+} cd_load_options;
+
+/* Read a Go heap dump ("go1.7 heap dump"). Returns 0 or -1 (err names the
+ * file, the offset and the record). The file is streamed; only compact
+ * arrays are kept. */
+int cd_heapdump_load(const char *path, const cd_load_options *opt,
+                     cd_snapshot **out, cd_error *err);
+/* 1 if the first bytes are a Go heap dump header. */
+int cd_heapdump_sniff(const unsigned char *head, size_t n);
+
+void cd_snapshot_free(cd_snapshot *s);
+
+/* Object number containing addr, or CD_NONE32. */
+uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t addr);
+
+/* Re-read n bytes at offset off of object i (bounded by its size). */
+int cd_snapshot_read(const cd_snapshot *s, uint32_t obj, uint64_t off, void *buf,
+                     size_t n, cd_error *err);
+/* Read a pointer-sized word from a buffer in the snapshot's byte order. */
+uint64_t cd_snapshot_word(const cd_snapshot *s, const unsigned char *p);
+
+/* Intern a runtime type address; returns its rtypes index (>0). */
+uint32_t cd_snapshot_rtype(cd_snapshot *s, uint64_t addr);
+
+#endif

@@ -1,0 +1,47 @@
+/* sort.c — LSD radix sort of u64 keys by index (see sort.h). Digits whose
+ * value is the same for every key are skipped, so heap addresses (which
+ * share their top bits) take few passes. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "sort.h"
+#include "util.h"
+
+void cd_sort_u64_index(const uint64_t *keys, size_t n, uint32_t *perm)
+{
+    for (size_t i = 0; i < n; i++)
+        perm[i] = (uint32_t)i;
+    if (n < 2)
+        return;
+    uint64_t all_or = 0, all_and = ~0ull;
+    int sorted = 1;
+    for (size_t i = 0; i < n; i++) {
+        all_or |= keys[i];
+        all_and &= keys[i];
+        if (i && keys[i] < keys[i - 1])
+            sorted = 0;
+    }
+    if (sorted)
+        return;
+    uint64_t varying = all_or ^ all_and;
+    uint32_t *tmp = cd_malloc(n * sizeof *tmp);
+    size_t *count = cd_malloc(65536 * sizeof *count);
+    for (int shift = 0; shift < 64; shift += 16) {
+        if (!((varying >> shift) & 0xffff))
+            continue;
+        memset(count, 0, 65536 * sizeof *count);
+        for (size_t i = 0; i < n; i++)
+            count[(keys[perm[i]] >> shift) & 0xffff]++;
+        size_t sum = 0;
+        for (size_t d = 0; d < 65536; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(keys[perm[i]] >> shift) & 0xffff]++] = perm[i];
+        memcpy(perm, tmp, n * sizeof *perm);
+    }
+    free(tmp);
+    free(count);
+}

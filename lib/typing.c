@@ -1,0 +1,667 @@
+/* typing.c — gives heap objects their Go types (see typing.h).
+ *
+ * Propagation is a FIFO worklist over objects, seeded from roots in root
+ * order, so the result is deterministic. An object keeps the first type it
+ * gets. For each pointer slot of a typed object, cd_word_target walks the
+ * DWARF layout down to the word and says what the word points at. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "typing.h"
+#include "util.h"
+
+#define MAX_DEPTH 64
+#define CLOSURE_BIT 0x80000000u
+
+enum word_kind { W_NONE = 0, W_PTR = 1, W_DYN = 2, W_CLOSURE = 3 };
+
+static const cd_type *ty(const cd_binary *bin, uint32_t id)
+{
+    return id && id < bin->ntypes ? &bin->types[id] : NULL;
+}
+
+static int has_prefix(const char *s, const char *p)
+{
+    return s && strncmp(s, p, strlen(p)) == 0;
+}
+
+/* "sync/atomic.Pointer[sync.readOnly]" -> type id of sync.readOnly. */
+static uint32_t bracket_type(const cd_binary *bin, const char *name, char open, char close)
+{
+    const char *a = strchr(name, open);
+    const char *b = strrchr(name, close);
+    if (!a || !b || b <= a + 1 || b - a > 400)
+        return 0;
+    char buf[512];
+    memcpy(buf, a + 1, (size_t)(b - a - 1));
+    buf[b - a - 1] = 0;
+    return cd_binary_type_by_name(bin, buf);
+}
+
+/* The field of struct t that covers byte off, or NULL. */
+static const cd_field *field_at(const cd_binary *bin, const cd_type *t, uint64_t off)
+{
+    const cd_field *best = NULL;
+    for (uint32_t i = 0; i < t->nfields; i++) {
+        const cd_field *f = &bin->fields[t->field0 + i];
+        const cd_type *ft = ty(bin, f->type);
+        uint64_t sz = ft ? ft->size : 0;
+        if (f->offset <= off && off < f->offset + sz)
+            if (!best || f->offset >= best->offset)
+                best = f;
+    }
+    return best;
+}
+
+int cd_word_target(cd_binary *bin, uint32_t type, uint64_t off,
+                   uint32_t *target, int *array, uint32_t *unused)
+{
+    (void)unused;
+    *target = 0;
+    *array = 0;
+    const uint64_t ps = (uint64_t)bin->ptr_size;
+    for (int depth = 0; depth < MAX_DEPTH; depth++) {
+        const cd_type *t = ty(bin, type);
+        if (!t)
+            return W_NONE;
+        switch (t->kind) {
+        case CD_KIND_PTR:
+            if (off != 0)
+                return W_NONE;
+            *target = t->elem;
+            return *target ? W_PTR : W_NONE;
+        case CD_KIND_MAP:
+        case CD_KIND_CHAN:
+            if (off != 0)
+                return W_NONE;
+            *target = t->impl;
+            return *target ? W_PTR : W_NONE;
+        case CD_KIND_FUNC:
+            return off == 0 ? W_CLOSURE : W_NONE;
+        case CD_KIND_SLICE:
+            if (off != 0)
+                return W_NONE;
+            *target = t->elem;
+            *array = 1;
+            return *target ? W_PTR : W_NONE;
+        case CD_KIND_STRING:
+            if (off != 0)
+                return W_NONE;
+            *target = cd_binary_type_by_name(bin, "uint8");
+            *array = 1;
+            return *target ? W_PTR : W_NONE;
+        case CD_KIND_INTERFACE:
+            return off == ps ? W_DYN : W_NONE;
+        case CD_KIND_ARRAY: {
+            const cd_type *e = ty(bin, t->elem);
+            if (!e || !e->size || off >= t->size)
+                return W_NONE;
+            off %= e->size;
+            type = t->elem;
+            continue;
+        }
+        case CD_KIND_STRUCT: {
+            const cd_field *f = field_at(bin, t, off);
+            if (!f)
+                return W_NONE;
+            const cd_type *ft = ty(bin, f->type);
+            /* Pointers the DWARF layout types as unsafe.Pointer but whose
+               target is known by convention. */
+            if (ft && ft->kind == CD_KIND_UNSAFEPTR && off == f->offset) {
+                if (strcmp(t->name, "sync.entry") == 0 && strcmp(f->name, "p") == 0) {
+                    *target = cd_binary_type_by_name(bin, "interface {}");
+                    return *target ? W_PTR : W_NONE;
+                }
+                if (has_prefix(t->name, "sync/atomic.Pointer[") && strcmp(f->name, "v") == 0) {
+                    *target = bracket_type(bin, t->name, '[', ']');
+                    return *target ? W_PTR : W_NONE;
+                }
+                if (has_prefix(t->name, "hchan<") && strcmp(f->name, "buf") == 0) {
+                    *target = bracket_type(bin, t->name, '<', '>');
+                    *array = 1;
+                    return *target ? W_PTR : W_NONE;
+                }
+            }
+            off -= f->offset;
+            type = f->type;
+            continue;
+        }
+        default:
+            return W_NONE;
+        }
+    }
+    return W_NONE;
+}
+
+void cd_field_name(const cd_binary *bin, uint32_t type, uint64_t off, int array,
+                   char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = 0;
+    if (array) {
+        const cd_type *t = ty(bin, type);
+        if (t && t->size) {
+            n += (size_t)snprintf(buf + n, cap - n, "[i]");
+            off %= t->size;
+        }
+    }
+    for (int depth = 0; depth < MAX_DEPTH && n < cap; depth++) {
+        const cd_type *t = ty(bin, type);
+        if (!t)
+            break;
+        if (t->kind == CD_KIND_ARRAY) {
+            const cd_type *e = ty(bin, t->elem);
+            if (!e || !e->size)
+                break;
+            n += (size_t)snprintf(buf + n, cap - n, "[i]");
+            off %= e->size;
+            type = t->elem;
+            continue;
+        }
+        if (t->kind != CD_KIND_STRUCT)
+            break;
+        const cd_field *f = field_at(bin, t, off);
+        if (!f)
+            break;
+        /* runtime-made structs (hash<K,V>, bucket<K,V>) keep their field names */
+        n += (size_t)snprintf(buf + n, cap - n, ".%s", f->name);
+        off -= f->offset;
+        type = f->type;
+    }
+    if (n >= cap)
+        buf[cap - 1] = 0;
+}
+
+/* ---- the propagation state ---- */
+
+typedef struct typer {
+    const cd_snapshot *s;
+    cd_binary *bin;
+    cd_typing *t;
+    uint32_t *queue; size_t qhead, qtail;
+    uint32_t *rt_btype;     /* snapshot rtype index -> binary type id (cache, +1) */
+    uint32_t uint8_type;
+} typer;
+
+static uint32_t rtype_to_btype(typer *k, uint32_t rt)
+{
+    if (!rt || !k->bin)
+        return 0;
+    if (!k->rt_btype[rt])
+        k->rt_btype[rt] = cd_binary_type_for_rtaddr(k->bin, k->s->rtypes[rt]) + 1;
+    return k->rt_btype[rt] - 1;
+}
+
+/* Offset of the first data byte in object o (8 for Go 1.22+ header objects). */
+static uint32_t data_start(const cd_snapshot *s, uint32_t o)
+{
+    return s->obj_hdr && s->obj_hdr[o] ? (uint32_t)s->ptr_size : 0;
+}
+
+static void set_type(typer *k, uint32_t o, uint32_t btype, int array, uint8_t src)
+{
+    const cd_snapshot *s = k->s;
+    if (o >= s->nobj || k->t->obj_btype[o] || !btype)
+        return;
+    const cd_type *tp = ty(k->bin, btype);
+    if (!tp)
+        return;
+    uint64_t avail = s->obj_size[o] - data_start(s, o);
+    if (tp->size > avail)
+        return;  /* does not fit: wrong guess */
+    if (tp->size && avail / tp->size >= 2)
+        array = 1;
+    k->t->obj_btype[o] = btype;
+    k->t->obj_array[o] = (uint8_t)array;
+    k->t->obj_src[o] = src;
+    k->queue[k->qtail++] = o;
+}
+
+/* A word whose static type is known points at (dst, dst_off): type dst. */
+static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t dyn,
+                        uint32_t dst, uint32_t dst_off, uint8_t src)
+{
+    const cd_snapshot *s = k->s;
+    if (dst >= s->nobj || k->t->obj_btype[dst])
+        return;
+    uint32_t start = data_start(s, dst);
+    if (wk == W_DYN) {
+        uint32_t d = rtype_to_btype(k, dyn);
+        const cd_type *dt = ty(k->bin, d);
+        if (!dt)
+            return;
+        src = CD_TS_IFACE;
+        switch (dt->kind) {
+        case CD_KIND_PTR: target = dt->elem; array = 0; break;
+        case CD_KIND_MAP: case CD_KIND_CHAN: target = dt->impl; array = 0; break;
+        case CD_KIND_FUNC: wk = W_CLOSURE; break;
+        case CD_KIND_UNSAFEPTR: return;
+        default: target = d; array = 0; break;  /* value boxed in the heap */
+        }
+        if (wk != W_CLOSURE)
+            wk = W_PTR;
+    }
+    if (wk == W_CLOSURE) {
+        if (dst_off != start)
+            return;
+        unsigned char b[8];
+        cd_error e;
+        if (cd_snapshot_read(s, dst, start, b, (size_t)s->ptr_size, &e) < 0)
+            return;
+        uint64_t pc = cd_snapshot_word(s, b);
+        const cd_func *f = k->bin ? cd_binary_func_at(k->bin, pc) : NULL;
+        if (!f)
+            return;
+        k->t->obj_btype[dst] = CLOSURE_BIT | (uint32_t)(f - k->bin->funcs);
+        k->t->obj_src[dst] = CD_TS_CLOSURE;
+        k->queue[k->qtail++] = dst;
+        return;
+    }
+    const cd_type *tt = ty(k->bin, target);
+    if (!tt)
+        return;
+    if (dst_off == start) {
+        set_type(k, dst, target, array, src);
+    } else if (tt->size && (dst_off - start) % tt->size == 0 && dst_off > start) {
+        set_type(k, dst, target, 1, src);  /* pointer into an array */
+    }
+}
+
+/* Type the targets of object o's pointer slots. */
+static void scan_object(typer *k, uint32_t o)
+{
+    const cd_snapshot *s = k->s;
+    uint32_t bt = k->t->obj_btype[o];
+    uint32_t start = data_start(s, o);
+    if (bt & CLOSURE_BIT) {
+        /* Go 1.23+: captured variables carry DW_AT_go_closure_offset. */
+        const cd_func *f = &k->bin->funcs[bt & ~CLOSURE_BIT];
+        for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++) {
+            uint64_t off = s->edge_off[e];
+            for (uint32_t v = 0; v < f->nvars; v++) {
+                const cd_var *var = &k->bin->vars[f->var0 + v];
+                const cd_type *vt = ty(k->bin, var->type);
+                if (var->closure_off < 0 || !vt || off < (uint64_t)var->closure_off ||
+                    off >= (uint64_t)var->closure_off + vt->size)
+                    continue;
+                uint32_t target;
+                int array;
+                int wk = cd_word_target(k->bin, var->type, off - (uint64_t)var->closure_off,
+                                        &target, &array, NULL);
+                if (wk)
+                    type_target(k, wk, target, array, s->edge_dyn[e], s->edge_dst[e],
+                                s->edge_dst_off[e], CD_TS_ROOT);
+                break;
+            }
+        }
+        return;
+    }
+    const cd_type *t = ty(k->bin, bt);
+    if (!t)
+        return;
+    int array = k->t->obj_array[o];
+    for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++) {
+        uint64_t off = s->edge_off[e];
+        if (off < start)
+            continue;
+        off -= start;
+        if (array || off >= t->size) {
+            if (!t->size)
+                continue;
+            off %= t->size;
+        }
+        uint32_t target;
+        int arr;
+        int wk = cd_word_target(k->bin, bt, off, &target, &arr, NULL);
+        if (wk)
+            type_target(k, wk, target, arr, s->edge_dyn[e], s->edge_dst[e],
+                        s->edge_dst_off[e], CD_TS_ROOT);
+    }
+}
+
+static void drain(typer *k)
+{
+    while (k->qhead < k->qtail)
+        scan_object(k, k->queue[k->qhead++]);
+}
+
+/* ---- roots ---- */
+
+static uint32_t name_root_segment(typer *k, const cd_root *r, uint32_t *btype, int *wk,
+                                  uint32_t *target, int *array)
+{
+    const cd_snapshot *s = k->s;
+    char buf[1024];
+    const char *seg = r->kind == CD_ROOT_DATA ? "data" : "bss";
+    uint64_t base = r->kind == CD_ROOT_DATA ? s->data.addr : s->bss.addr;
+    const cd_global *g = k->bin ? cd_binary_global_at(k->bin, r->slot) : NULL;
+    if (g) {
+        char fld[512];
+        cd_field_name(k->bin, g->type, r->slot - g->addr, 0, fld, sizeof fld);
+        snprintf(buf, sizeof buf, "%s%s", g->name, fld);
+        *btype = g->type;
+        *wk = cd_word_target(k->bin, g->type, r->slot - g->addr, target, array, NULL);
+    } else {
+        const cd_symbol *sym = k->bin ? cd_binary_symbol_at(k->bin, r->slot) : NULL;
+        if (sym && sym->addr == r->slot)
+            snprintf(buf, sizeof buf, "%s", sym->name);
+        else if (sym)
+            snprintf(buf, sizeof buf, "%s+0x%llx", sym->name,
+                     (unsigned long long)(r->slot - sym->addr));
+        else
+            snprintf(buf, sizeof buf, "%s+0x%llx", seg, (unsigned long long)(r->slot - base));
+    }
+    return cd_strtab_add(&k->t->names, buf, strlen(buf));
+}
+
+/* Find the DWARF variable of frame f (or a parameter of its callee) that
+ * covers the stack slot at address a. */
+static const cd_var *frame_var(typer *k, const cd_frame *f, uint64_t cfa, uint64_t a,
+                               int params_only, uint64_t *voff)
+{
+    if (!k->bin)
+        return NULL;
+    const cd_func *fn = cd_binary_func_at(k->bin, f->entry_pc);
+    if (!fn)
+        return NULL;
+    uint64_t pc = f->pc == f->entry_pc ? f->pc : f->pc - 1;
+    for (uint32_t i = 0; i < fn->nvars; i++) {
+        const cd_var *v = &k->bin->vars[fn->var0 + i];
+        if (params_only && !v->is_param)
+            continue;
+        for (uint32_t j = 0; j < v->nloc; j++) {
+            const cd_varloc *l = &k->bin->locs[v->loc0 + j];
+            if (pc < l->lo || pc >= l->hi)
+                continue;
+            uint64_t pa = cfa + (uint64_t)l->cfa_off;
+            if (a >= pa && a < pa + l->piece_size) {
+                *voff = l->piece_off + (a - pa);
+                return v;
+            }
+        }
+    }
+    return NULL;
+}
+
+static uint32_t name_root_frame(typer *k, const cd_root *r, uint32_t *btype, int *wk,
+                                uint32_t *target, int *array)
+{
+    const cd_snapshot *s = k->s;
+    char buf[1024];
+    if (r->frame == CD_NONE32) {
+        snprintf(buf, sizeof buf, "goroutine closure context");
+        return cd_strtab_add(&k->t->names, buf, strlen(buf));
+    }
+    const cd_frame *f = &s->frames[r->frame];
+    const cd_goroutine *g = &s->goroutines[f->goroutine];
+    const char *fname = cd_strtab_get(&s->strings, f->func);
+    uint64_t voff = 0;
+    const cd_var *v = frame_var(k, f, f->sp + f->size, r->slot, 0, &voff);
+    if (!v && r->frame > 0 && f->depth > 0) {
+        const cd_frame *callee = &s->frames[r->frame - 1];
+        if (callee->goroutine == f->goroutine)
+            v = frame_var(k, callee, callee->sp + callee->size, r->slot, 1, &voff);
+        if (v)
+            fname = cd_strtab_get(&s->strings, callee->func);
+    }
+    if (v) {
+        char fld[512];
+        cd_field_name(k->bin, v->type, voff, 0, fld, sizeof fld);
+        snprintf(buf, sizeof buf, "goroutine %llu %s %s%s", (unsigned long long)g->goid,
+                 fname, v->name, fld);
+        *btype = v->type;
+        *wk = cd_word_target(k->bin, v->type, voff, target, array, NULL);
+    } else {
+        snprintf(buf, sizeof buf, "goroutine %llu %s sp+%llu", (unsigned long long)g->goid,
+                 fname, (unsigned long long)(r->slot - f->sp));
+    }
+    return cd_strtab_add(&k->t->names, buf, strlen(buf));
+}
+
+static void type_roots(typer *k)
+{
+    const cd_snapshot *s = k->s;
+    static const char *const kinds[] = {"?", "data", "bss", "frame", "finalizer",
+                                        "queued finalizer", "defer", "panic", "other root"};
+    for (size_t i = 0; i < s->nroots; i++) {
+        const cd_root *r = &s->roots[i];
+        uint32_t btype = 0, target = 0;
+        int wk = 0, array = 0;
+        uint32_t name;
+        if (r->kind == CD_ROOT_DATA || r->kind == CD_ROOT_BSS)
+            name = name_root_segment(k, r, &btype, &wk, &target, &array);
+        else if (r->kind == CD_ROOT_FRAME)
+            name = name_root_frame(k, r, &btype, &wk, &target, &array);
+        else
+            name = cd_strtab_add(&k->t->names, kinds[r->kind < 9 ? r->kind : 0],
+                                 strlen(kinds[r->kind < 9 ? r->kind : 0]));
+        k->t->root_name[i] = name;
+        k->t->root_btype[i] = btype;
+        if (!wk && r->dyn)
+            wk = W_DYN;  /* an interface word the layout did not tell */
+        if (wk && k->bin)
+            type_target(k, wk, target, array, r->dyn, r->dst, r->dst_off, CD_TS_ROOT);
+    }
+}
+
+/* ---- shapes ---- */
+
+static const uint32_t SIZE_CLASSES[] = {
+    8, 16, 24, 32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240,
+    256, 288, 320, 352, 384, 416, 448, 480, 512, 576, 640, 704, 768, 896, 1024,
+    1152, 1280, 1408, 1536, 1792, 2048, 2304, 2688, 3072, 3200, 3456, 4096, 4864,
+    5376, 6144, 6528, 6784, 6912, 8192, 9472, 9728, 10240, 10880, 12288, 13568,
+    14336, 16384, 18432, 19072, 20480, 21760, 24576, 27264, 28672, 32768,
+};
+
+static uint64_t size_class(uint64_t n)
+{
+    for (size_t i = 0; i < sizeof SIZE_CLASSES / sizeof *SIZE_CLASSES; i++)
+        if (n <= SIZE_CLASSES[i])
+            return SIZE_CLASSES[i];
+    return (n + 8191) & ~8191ull;
+}
+
+typedef struct ptrs { uint64_t *off; size_t n, cap; int overflow; } ptrs;
+
+/* Pointer words of type t at base, as the GC bitmap lists them (interface
+ * and eface type words are not pointers in the dump). Explicit stack. */
+static void collect_ptrs(const cd_binary *bin, uint32_t type, ptrs *out)
+{
+    struct item { uint32_t type; uint64_t base; } stack[256];
+    int sp = 0;
+    stack[sp++] = (struct item){type, 0};
+    while (sp > 0 && !out->overflow) {
+        struct item it = stack[--sp];
+        const cd_type *t = ty(bin, it.type);
+        if (!t)
+            continue;
+        switch (t->kind) {
+        case CD_KIND_PTR: case CD_KIND_MAP: case CD_KIND_CHAN: case CD_KIND_FUNC:
+        case CD_KIND_UNSAFEPTR: case CD_KIND_STRING: case CD_KIND_SLICE:
+            CD_GROW(out->off, out->cap, out->n + 1);
+            out->off[out->n++] = it.base;
+            break;
+        case CD_KIND_INTERFACE:
+            CD_GROW(out->off, out->cap, out->n + 1);
+            out->off[out->n++] = it.base + (uint64_t)bin->ptr_size;
+            break;
+        case CD_KIND_ARRAY: {
+            const cd_type *e = ty(bin, t->elem);
+            if (!e || !e->size)
+                break;
+            if (t->count > 512) { out->overflow = 1; break; }
+            for (uint64_t i = t->count; i-- > 0 && sp < 255;)
+                stack[sp++] = (struct item){t->elem, it.base + i * e->size};
+            break;
+        }
+        case CD_KIND_STRUCT:
+            for (uint32_t i = t->nfields; i-- > 0;) {
+                if (sp >= 255) { out->overflow = 1; break; }
+                const cd_field *f = &bin->fields[t->field0 + i];
+                stack[sp++] = (struct item){f->type, it.base + f->offset};
+            }
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+#define AMBIGUOUS UINT32_MAX
+
+/* Map (size class, shape hash) -> the one runtime type with that shape. */
+static void build_shapes(const cd_binary *bin, cd_map64 *m)
+{
+    ptrs p = {0};
+    for (uint32_t id = 1; id < bin->ntypes; id++) {
+        const cd_type *t = &bin->types[id];
+        if (!t->rtaddr || t->kind != CD_KIND_STRUCT || !t->size || t->size > 32768)
+            continue;
+        p.n = 0;
+        p.overflow = 0;
+        collect_ptrs(bin, id, &p);
+        if (p.overflow || p.n == 0)
+            continue;
+        qsort(p.off, p.n, sizeof *p.off, cmp_u64);
+        uint64_t h = 0;
+        for (size_t i = 0; i < p.n; i++)
+            h = cd_hash64(h ^ (p.off[i] + 1));
+        uint64_t key = (size_class(t->size) << 32) | (uint32_t)h;
+        uint32_t old;
+        if (cd_map64_get(m, key, &old))
+            cd_map64_put(m, key, old == id ? id : AMBIGUOUS);
+        else
+            cd_map64_put(m, key, id);
+    }
+    free(p.off);
+}
+
+static void type_by_shape(typer *k)
+{
+    const cd_snapshot *s = k->s;
+    cd_map64 m = {0};
+    build_shapes(k->bin, &m);
+    for (uint32_t o = 0; o < s->nobj; o++) {
+        if (k->t->obj_btype[o] || (s->obj_hdr && s->obj_hdr[o]))
+            continue;
+        uint64_t key = ((uint64_t)s->obj_size[o] << 32) | s->obj_shape[o];
+        uint32_t id;
+        if (cd_map64_get(&m, key, &id) && id != AMBIGUOUS)
+            set_type(k, o, id, 0, CD_TS_SHAPE);
+    }
+    cd_map64_free(&m);
+    drain(k);
+}
+
+/* ---- names ---- */
+
+static uint32_t key_for(typer *k, uint32_t o)
+{
+    const cd_snapshot *s = k->s;
+    char buf[1024];
+    uint32_t bt = k->t->obj_btype[o];
+    if (!bt)
+        return 0;
+    if (bt & CLOSURE_BIT)
+        snprintf(buf, sizeof buf, "func %s (closure)", k->bin->funcs[bt & ~CLOSURE_BIT].name);
+    else
+        snprintf(buf, sizeof buf, "%s%s", k->t->obj_array[o] ? "[]" : "",
+                 k->bin->types[bt].name);
+    (void)s;
+    return cd_strtab_add(&k->t->names, buf, strlen(buf));
+}
+
+/* Without a binary: interface words give the dump's own type names. */
+static void type_degraded(typer *k)
+{
+    const cd_snapshot *s = k->s;
+    char buf[512];
+    for (size_t i = 0; i < s->nroots + s->nedge; i++) {
+        uint32_t dyn, dst, dst_off;
+        if (i < s->nroots) {
+            dyn = s->roots[i].dyn; dst = s->roots[i].dst; dst_off = s->roots[i].dst_off;
+        } else {
+            size_t e = i - s->nroots;
+            dyn = s->edge_dyn[e]; dst = s->edge_dst[e]; dst_off = s->edge_dst_off[e];
+        }
+        if (!dyn || dst_off != data_start(s, dst) || k->t->obj_type[dst])
+            continue;
+        const char *n = cd_strtab_get(&s->strings, s->rtype_name[dyn]);
+        if (!*n)
+            continue;
+        size_t len = strlen(n);
+        /* "context." is how the dump names every *context.T: say so */
+        if (len && n[len - 1] == '.')
+            snprintf(buf, sizeof buf, "*%s? (%llu B)", n, (unsigned long long)s->obj_size[dst]);
+        else
+            snprintf(buf, sizeof buf, "%s", n);
+        k->t->obj_type[dst] = cd_strtab_add(&k->t->names, buf, strlen(buf));
+        k->t->obj_src[dst] = CD_TS_IFACE;
+    }
+}
+
+int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err)
+{
+    (void)err;
+    cd_typing *t = cd_calloc(1, sizeof *t);
+    size_t n = s->nobj ? s->nobj : 1;
+    t->snap = s;
+    t->bin = bin;
+    t->obj_type = cd_calloc(n, sizeof *t->obj_type);
+    t->obj_src = cd_calloc(n, sizeof *t->obj_src);
+    t->obj_btype = cd_calloc(n, sizeof *t->obj_btype);
+    t->obj_array = cd_calloc(n, sizeof *t->obj_array);
+    t->root_name = cd_calloc(s->nroots ? s->nroots : 1, sizeof *t->root_name);
+    t->root_btype = cd_calloc(s->nroots ? s->nroots : 1, sizeof *t->root_btype);
+    cd_strtab_init(&t->names);
+    t->degraded = bin == NULL;
+
+    typer k = {0};
+    k.s = s;
+    k.bin = bin;
+    k.t = t;
+    k.queue = cd_malloc(n * sizeof *k.queue);
+    k.rt_btype = cd_calloc(s->nrtypes + 1, sizeof *k.rt_btype);
+
+    if (bin) {
+        /* Go 1.22+ malloc headers type their objects directly. */
+        if (s->obj_hdr)
+            for (uint32_t o = 0; o < s->nobj; o++)
+                if (s->obj_hdr[o])
+                    set_type(&k, o, rtype_to_btype(&k, s->obj_hdr[o]), 0, CD_TS_HEADER);
+        type_roots(&k);
+        drain(&k);
+        type_by_shape(&k);
+        for (uint32_t o = 0; o < s->nobj; o++)
+            t->obj_type[o] = key_for(&k, o);
+    } else {
+        type_roots(&k);
+        type_degraded(&k);
+    }
+    free(k.queue);
+    free(k.rt_btype);
+    *out = t;
+    return 0;
+}
+
+void cd_typing_free(cd_typing *t)
+{
+    if (!t)
+        return;
+    free(t->obj_type);
+    free(t->obj_src);
+    free(t->obj_btype);
+    free(t->obj_array);
+    free(t->root_name);
+    free(t->root_btype);
+    cd_strtab_free(&t->names);
+    free(t);
+}

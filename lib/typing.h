@@ -1,0 +1,61 @@
+/* typing.h — gives heap objects their Go types.
+ *
+ * Stage: typing (after reading, before diff and paths). Types start at
+ * typed roots (globals named by DWARF, frame locals and parameters) and
+ * flow over pointer slots through struct layouts, slices, maps, channels
+ * and interfaces (the dump's itab and type words give dynamic types). What
+ * stays untyped is then matched by shape (size class and pointer slots)
+ * against the binary's runtime types, and closures are named by their code
+ * pointer. Without a binary only interface words type objects, with the
+ * dump's own (degraded) type names. */
+#ifndef CD_TYPING_H
+#define CD_TYPING_H
+
+#include <stdint.h>
+
+#include "binary.h"
+#include "snapshot.h"
+#include "strtab.h"
+
+/* How an object got its type (for the report's typed fraction). */
+enum cd_type_source {
+    CD_TS_NONE = 0,
+    CD_TS_ROOT,      /* from a typed root or by propagation */
+    CD_TS_IFACE,     /* from an interface's dynamic type */
+    CD_TS_HEADER,    /* Go 1.22+ malloc header */
+    CD_TS_SHAPE,     /* unique shape match */
+    CD_TS_CLOSURE,   /* funcval: code pointer names the function */
+};
+
+/* Names of the roots and of the objects, as report keys. */
+typedef struct cd_typing {
+    const cd_snapshot *snap;
+    cd_binary *bin;            /* may be NULL */
+    uint32_t *obj_type;        /* per object: type key (index in names), 0 untyped */
+    uint8_t *obj_src;          /* enum cd_type_source */
+    uint32_t *obj_btype;       /* per object: binary type id of the element, 0 none */
+    uint8_t *obj_array;        /* 1 when the object holds several elements */
+    uint32_t *root_name;       /* per root: strtab id of its name ("main.x", "goroutine 7 main.worker ctx") */
+    uint32_t *root_btype;      /* per root: static type of the slot's word (binary id), 0 none */
+    cd_strtab names;           /* type keys and root names */
+    int degraded;              /* 1 without a binary */
+} cd_typing;
+
+/* Type every object of s. bin may be NULL. Returns 0 or -1. */
+int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err);
+void cd_typing_free(cd_typing *t);
+
+/* The binary type id of the static type of the pointer word at byte offset
+ * off inside a value of type `type`, and what the word points to:
+ * *target = element type of the target, *array = target holds several.
+ * Returns 1 for a plain pointer, 2 for an interface data word (dynamic
+ * type), 3 for a closure (func value), 0 when unknown. */
+int cd_word_target(cd_binary *bin, uint32_t type, uint64_t off,
+                   uint32_t *target, int *array, uint32_t *field_path_type);
+
+/* Describe the field at byte offset off of type `type` as ".a.b[3].c" into
+ * buf (for path edges). */
+void cd_field_name(const cd_binary *bin, uint32_t type, uint64_t off, int array,
+                   char *buf, size_t cap);
+
+#endif
