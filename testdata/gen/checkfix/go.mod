@@ -1,0 +1,3 @@
+module ctxdiff/checkfix
+
+go 1.19

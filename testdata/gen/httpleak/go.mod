@@ -1,0 +1,3 @@
+module ctxdiff/httpleak
+
+go 1.19

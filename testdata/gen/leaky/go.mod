@@ -1,0 +1,3 @@
+module ctxdiff/leaky
+
+go 1.19
