@@ -648,6 +648,7 @@ type profSample struct {
 }
 
 type profile struct {
+	period  int64
 	types   []string
 	samples []profSample
 	// location id -> function names, innermost first
@@ -674,6 +675,7 @@ func parseProfile(path string) (p *profile, err error) {
 	}()
 	var strs []string
 	var typeIdx []uint64
+	var period int64
 	type rawSample struct {
 		locs, vals []uint64
 		labels     [][2]uint64 // key, num
@@ -683,7 +685,7 @@ func parseProfile(path string) (p *profile, err error) {
 	fnName := map[uint64]uint64{}
 	r := &pbuf{b: b}
 	for r.p < len(b) {
-		f, _, _, s := r.next()
+		f, _, v, s := r.next()
 		switch f {
 		case 1:
 			m := &pbuf{b: s}
@@ -749,9 +751,11 @@ func parseProfile(path string) (p *profile, err error) {
 			fnName[id] = name
 		case 6:
 			strs = append(strs, string(s))
+		case 12:
+			period = int64(v)
 		}
 	}
-	p = &profile{locs: map[uint64][]string{}}
+	p = &profile{locs: map[uint64][]string{}, period: period}
 	for _, t := range typeIdx {
 		p.types = append(p.types, strs[t])
 	}
@@ -872,42 +876,49 @@ func (c *checker) snapshot(t *truth, name string, st *snapTruth, sizes ctxSizes)
 	if *verbose {
 		fmt.Printf("   heap profile inuse_objects by kind and site:\n%s", pc)
 	}
-	for k, want := range st.Reachable {
-		c.expect(fmt.Sprintf("%s dump: reachable %s", name, k), reach.perKind[k], want)
-		c.expect(fmt.Sprintf("%s heap profile: inuse %s", name, k), pc.perKind[k], want)
-	}
-	for k := range reach.perKind {
-		if _, ok := st.Reachable[k]; !ok {
-			c.expect(fmt.Sprintf("%s dump: reachable %s (not in truth)", name, k), reach.perKind[k], 0)
+	if prof.period != 1 {
+		// MemProfileRate was not 1 (make-bigpair.sh): most objects have no
+		// alloc sample and the profile's counts are estimates, so context
+		// counts cannot be checked; the goroutine checks below still run.
+		fmt.Printf("   heap profile period %d (sampled): context counts not checked\n", prof.period)
+	} else {
+		for k, want := range st.Reachable {
+			c.expect(fmt.Sprintf("%s dump: reachable %s", name, k), reach.perKind[k], want)
+			c.expect(fmt.Sprintf("%s heap profile: inuse %s", name, k), pc.perKind[k], want)
 		}
-	}
-	pick := func(p patternTruth) int {
-		if name == "before" {
-			return p.Before
+		for k := range reach.perKind {
+			if _, ok := st.Reachable[k]; !ok {
+				c.expect(fmt.Sprintf("%s dump: reachable %s (not in truth)", name, k), reach.perKind[k], 0)
+			}
 		}
-		return p.After
-	}
-	for _, p := range append(append([]patternTruth(nil), t.Patterns...), t.Correct) {
-		k := key{p.Kind, p.Site}
-		c.expect(fmt.Sprintf("%s dump: %s reachable at %s", name, p.Name, p.Site), reach.perSite[k], pick(p))
-		c.expect(fmt.Sprintf("%s heap profile: %s inuse at %s", name, p.Name, p.Site), pc.perSite[k], pick(p))
-	}
-	ht := t.HTTP.Before
-	if name == "after" {
-		ht = t.HTTP.After
-	}
-	if ht != nil {
-		for _, x := range []struct {
-			site string
-			want int
-		}{
-			{"net/http.(*conn).readRequest", ht.Request},
-			{"net/http.(*conn).serve", ht.Conn},
-			{"net/http.(*Transport).roundTrip", ht.Client},
-		} {
-			k := key{"context.cancelCtx", x.site}
-			c.expect(fmt.Sprintf("%s dump: net/http cancelCtx at %s", name, x.site), reach.perSite[k], x.want)
-			c.expect(fmt.Sprintf("%s heap profile: net/http cancelCtx at %s", name, x.site), pc.perSite[k], x.want)
+		pick := func(p patternTruth) int {
+			if name == "before" {
+				return p.Before
+			}
+			return p.After
+		}
+		for _, p := range append(append([]patternTruth(nil), t.Patterns...), t.Correct) {
+			k := key{p.Kind, p.Site}
+			c.expect(fmt.Sprintf("%s dump: %s reachable at %s", name, p.Name, p.Site), reach.perSite[k], pick(p))
+			c.expect(fmt.Sprintf("%s heap profile: %s inuse at %s", name, p.Name, p.Site), pc.perSite[k], pick(p))
+		}
+		ht := t.HTTP.Before
+		if name == "after" {
+			ht = t.HTTP.After
+		}
+		if ht != nil {
+			for _, x := range []struct {
+				site string
+				want int
+			}{
+				{"net/http.(*conn).readRequest", ht.Request},
+				{"net/http.(*conn).serve", ht.Conn},
+				{"net/http.(*Transport).roundTrip", ht.Client},
+			} {
+				k := key{"context.cancelCtx", x.site}
+				c.expect(fmt.Sprintf("%s dump: net/http cancelCtx at %s", name, x.site), reach.perSite[k], x.want)
+				c.expect(fmt.Sprintf("%s heap profile: net/http cancelCtx at %s", name, x.site), pc.perSite[k], x.want)
+			}
 		}
 	}
 	c.expect(fmt.Sprintf("%s dump: goroutines parked in main.watcher", name), parkedInDump(d), st.ParkedWatchers)
