@@ -74,6 +74,7 @@ typedef struct parser {
     pending_fin *fins; size_t nfins, fincap;
     size_t goroutine_cap, frame_cap, bucket_cap, mframe_cap;
     int have_params;
+    int malloc_headers;   /* Go 1.22+: objects over 512 B start with their type */
     uint64_t shape;    /* running hash of the current fieldlist's offsets */
     uint32_t *shapes;  /* raw object -> shape hash (parallel to addr) */
 } parser;
@@ -273,7 +274,7 @@ static int rec_object(parser *p)
         return -1;
     p->shapes[i] = (uint32_t)p->shape;
     /* Go 1.22+: objects over 512 bytes with pointers start with their type. */
-    if (len > 512 && p->nedge > before && len >= (uint64_t)s->ptr_size) {
+    if (p->malloc_headers && len > 512 && p->nedge > before && len >= (uint64_t)s->ptr_size) {
         uint64_t w = word_at(s, p->scratch);
         if (w && p->opt->types_hi && w >= p->opt->types_lo && w < p->opt->types_hi) {
             CD_GROW(p->hint_obj, p->hintcap, p->nhint + 1);
@@ -311,6 +312,13 @@ static int rec_params(parser *p)
         return -1;
     s->ncpu = ncpu;
     p->have_params = 1;
+    int major = 0, minor = 0;
+    /* "go1.22.1", "go1.23rc1", "devel go1.25-abcdef": headers from 1.22 on */
+    const char *v = strstr(s->go_version, "go1.");
+    if (v && sscanf(v, "go%d.%d", &major, &minor) == 2)
+        p->malloc_headers = major > 1 || minor >= 22;
+    else
+        p->malloc_headers = 1;  /* unknown: newer than this reader */
     return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "reader.h"
 #include "typing.h"
 #include "util.h"
 
@@ -182,6 +183,7 @@ typedef struct typer {
     uint32_t *queue; size_t qhead, qtail;
     uint32_t *rt_btype;     /* snapshot rtype index -> binary type id (cache, +1) */
     uint32_t uint8_type;
+    struct region *regions; size_t nregions;
 } typer;
 
 static uint32_t rtype_to_btype(typer *k, uint32_t rt)
@@ -328,6 +330,61 @@ static void drain(typer *k)
 
 /* ---- roots ---- */
 
+/* A global such as `var h = &T{...}` keeps the T itself in data or bss under
+ * no name; name that region through the pointer global that points at it. */
+typedef struct region { uint64_t start, end; uint32_t type; const char *name; } region;
+
+static uint64_t segment_word(const cd_snapshot *s, uint64_t addr, int *ok)
+{
+    const cd_segment *segs[2] = {&s->data, &s->bss};
+    unsigned char b[8];
+    cd_error e;
+    *ok = 0;
+    for (int i = 0; i < 2; i++) {
+        const cd_segment *g = segs[i];
+        if (addr >= g->addr && addr + (uint64_t)s->ptr_size <= g->addr + g->size) {
+            if (cd_pread_at(s->fd, s->path, g->content_off + (addr - g->addr), b,
+                            (size_t)s->ptr_size, &e) < 0)
+                return 0;
+            *ok = 1;
+            return cd_snapshot_word(s, b);
+        }
+    }
+    return 0;
+}
+
+static int in_segments(const cd_snapshot *s, uint64_t a)
+{
+    return (a >= s->data.addr && a < s->data.addr + s->data.size) ||
+           (a >= s->bss.addr && a < s->bss.addr + s->bss.size);
+}
+
+static void find_regions(typer *k)
+{
+    const cd_snapshot *s = k->s;
+    size_t cap = 0;
+    for (size_t i = 0; i < k->bin->nglobals; i++) {
+        const cd_global *g = &k->bin->globals[i];
+        const cd_type *t = ty(k->bin, g->type);
+        if (!t || t->kind != CD_KIND_PTR || !ty(k->bin, t->elem) || !in_segments(s, g->addr))
+            continue;
+        int ok;
+        uint64_t v = segment_word(s, g->addr, &ok);
+        if (!ok || !v || !in_segments(s, v) || cd_binary_global_at(k->bin, v))
+            continue;
+        CD_GROW(k->regions, cap, k->nregions + 1);
+        k->regions[k->nregions++] = (region){v, v + ty(k->bin, t->elem)->size, t->elem, g->name};
+    }
+}
+
+static const region *region_at(const typer *k, uint64_t a)
+{
+    for (size_t i = 0; i < k->nregions; i++)
+        if (a >= k->regions[i].start && a < k->regions[i].end)
+            return &k->regions[i];
+    return NULL;
+}
+
 static uint32_t name_root_segment(typer *k, const cd_root *r, uint32_t *btype, int *wk,
                                   uint32_t *target, int *array)
 {
@@ -336,12 +393,23 @@ static uint32_t name_root_segment(typer *k, const cd_root *r, uint32_t *btype, i
     const char *seg = r->kind == CD_ROOT_DATA ? "data" : "bss";
     uint64_t base = r->kind == CD_ROOT_DATA ? s->data.addr : s->bss.addr;
     const cd_global *g = k->bin ? cd_binary_global_at(k->bin, r->slot) : NULL;
+    const region *rg = g || !k->bin ? NULL : region_at(k, r->slot);
     if (g) {
-        char fld[512];
-        cd_field_name(k->bin, g->type, r->slot - g->addr, 0, fld, sizeof fld);
+        char fld[512] = "";
+        /* inside a standard-library value (sync.Map, ...) the global's own
+           name is what a user knows */
+        const cd_type *gt = ty(k->bin, g->type);
+        if (gt && gt->kind == CD_KIND_STRUCT && strncmp(gt->name, "main.", 5) == 0)
+            cd_field_name(k->bin, g->type, r->slot - g->addr, 0, fld, sizeof fld);
         snprintf(buf, sizeof buf, "%s%s", g->name, fld);
         *btype = g->type;
         *wk = cd_word_target(k->bin, g->type, r->slot - g->addr, target, array, NULL);
+    } else if (rg) {
+        char fld[512];
+        cd_field_name(k->bin, rg->type, r->slot - rg->start, 0, fld, sizeof fld);
+        snprintf(buf, sizeof buf, "%s%s via %s", k->bin->types[rg->type].name, fld, rg->name);
+        *btype = rg->type;
+        *wk = cd_word_target(k->bin, rg->type, r->slot - rg->start, target, array, NULL);
     } else {
         const cd_symbol *sym = k->bin ? cd_binary_symbol_at(k->bin, r->slot) : NULL;
         if (sym && sym->addr == r->slot)
@@ -637,6 +705,7 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
             for (uint32_t o = 0; o < s->nobj; o++)
                 if (s->obj_hdr[o])
                     set_type(&k, o, rtype_to_btype(&k, s->obj_hdr[o]), 0, CD_TS_HEADER);
+        find_regions(&k);
         type_roots(&k);
         drain(&k);
         type_by_shape(&k);
@@ -648,6 +717,7 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
     }
     free(k.queue);
     free(k.rt_btype);
+    free(k.regions);
     *out = t;
     return 0;
 }

@@ -1,0 +1,526 @@
+/* analysis.c — reachability, dominators, the context model, verdicts and
+ * retention-path signatures for one typed snapshot (see analysis.h). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "graph.h"
+#include "util.h"
+
+#define MAX_HOPS 100000
+
+static const char *const VERDICT_NAMES[CD_V_COUNT] = {
+    "none", "canceled-retained", "orphan-child", "broken-propagation",
+    "timer-pending", "watched", "never-canceled-held",
+};
+static const char *const VERDICT_TEXT[CD_V_COUNT] = {
+    "no verdict",
+    "canceled but still retained",
+    "never canceled, only its parent's children map holds it (cancel func dropped)",
+    "not canceled although its parent is (propagation broken)",
+    "never canceled, kept alive by a pending runtime timer (cancel func dropped)",
+    "never canceled, a parked goroutine waits on its Done channel",
+    "never canceled, still held, and growing",
+};
+static const char *const KIND_NAMES[CD_CTXK_NKINDS] = {
+    "?", "context.cancelCtx", "context.timerCtx", "context.afterFuncCtx",
+    "context.valueCtx", "context.withoutCancelCtx", "context.stopCtx",
+};
+
+const char *cd_verdict_name(int v) { return v >= 0 && v < CD_V_COUNT ? VERDICT_NAMES[v] : "?"; }
+const char *cd_verdict_text(int v) { return v >= 0 && v < CD_V_COUNT ? VERDICT_TEXT[v] : "?"; }
+const char *cd_ctx_kind_name(int k) { return k > 0 && k < CD_CTXK_NKINDS ? KIND_NAMES[k] : "?"; }
+
+/* Byte offsets of the fields the context model reads, from DWARF. */
+typedef struct ctx_layout {
+    uint32_t type[CD_CTXK_NKINDS];  /* binary type id per kind */
+    int64_t base[CD_CTXK_NKINDS];   /* offset of the embedded cancelCtx, -1 none */
+    int64_t parent[CD_CTXK_NKINDS]; /* offset of the parent Context interface */
+    int64_t done, children, err;   /* inside cancelCtx */
+    int64_t timer;                 /* inside timerCtx */
+} ctx_layout;
+
+static int64_t field_off(const cd_binary *bin, uint32_t type, const char *name)
+{
+    const cd_field *f = type ? cd_binary_field(bin, type, name) : NULL;
+    return f ? (int64_t)f->offset : -1;
+}
+
+static void load_layout(const cd_binary *bin, ctx_layout *L)
+{
+    memset(L, 0, sizeof *L);
+    for (int k = 1; k < CD_CTXK_NKINDS; k++) {
+        L->type[k] = cd_binary_type_by_name(bin, KIND_NAMES[k]);
+        L->base[k] = -1;
+        L->parent[k] = -1;
+    }
+    uint32_t cc = L->type[CD_CTXK_CANCEL];
+    L->done = field_off(bin, cc, "done");
+    L->children = field_off(bin, cc, "children");
+    L->err = field_off(bin, cc, "err");
+    L->timer = field_off(bin, L->type[CD_CTXK_TIMER], "timer");
+    L->base[CD_CTXK_CANCEL] = cc ? 0 : -1;
+    L->base[CD_CTXK_TIMER] = field_off(bin, L->type[CD_CTXK_TIMER], "cancelCtx");
+    L->base[CD_CTXK_AFTERFUNC] = field_off(bin, L->type[CD_CTXK_AFTERFUNC], "cancelCtx");
+    int64_t cp = field_off(bin, cc, "Context");
+    for (int k = CD_CTXK_CANCEL; k <= CD_CTXK_AFTERFUNC; k++)
+        if (L->base[k] >= 0 && cp >= 0)
+            L->parent[k] = L->base[k] + cp;
+    L->parent[CD_CTXK_VALUE] = field_off(bin, L->type[CD_CTXK_VALUE], "Context");
+    L->parent[CD_CTXK_WITHOUTCANCEL] = field_off(bin, L->type[CD_CTXK_WITHOUTCANCEL], "c");
+    L->parent[CD_CTXK_STOP] = field_off(bin, L->type[CD_CTXK_STOP], "Context");
+}
+
+static uint32_t data_start(const cd_snapshot *s, uint32_t o)
+{
+    return s->obj_hdr && s->obj_hdr[o] ? (uint32_t)s->ptr_size : 0;
+}
+
+/* Target of object o's pointer slot at byte offset off, or CD_NONE32. */
+static uint32_t edge_target(const cd_snapshot *s, uint32_t o, uint64_t off)
+{
+    for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++)
+        if (s->edge_off[e] == off)
+            return s->edge_dst[e];
+    return CD_NONE32;
+}
+
+static int is_std_or_anon(const char *t)
+{
+    /* anonymous: slices/arrays, runtime-made map and chan structs, boxes, closures */
+    if (!*t || t[0] == '[' || t[0] == '*' || strncmp(t, "func ", 5) == 0 ||
+        strncmp(t, "interface", 9) == 0 || strncmp(t, "struct", 6) == 0 ||
+        strchr(t, '<'))
+        return 1;
+    if (strncmp(t, "main.", 5) == 0)
+        return 0;
+    /* standard library: no dot in the first path element */
+    const char *slash = strchr(t, '/');
+    const char *dot = strchr(t, '.');
+    if (!dot)
+        return 1;
+    if (slash && slash < dot) {
+        const char *d = memchr(t, '.', (size_t)(slash - t));
+        return d == NULL;
+    }
+    return 1;
+}
+
+typedef struct hop { uint32_t obj; uint64_t edge; } hop;
+
+static void normalise_root(const char *name, char *buf, size_t cap)
+{
+    /* "goroutine 42 main.worker ctx" -> "goroutine main.worker ctx" */
+    if (strncmp(name, "goroutine ", 10) == 0) {
+        const char *p = name + 10;
+        while (*p >= '0' && *p <= '9')
+            p++;
+        if (p > name + 10 && *p == ' ') {
+            snprintf(buf, cap, "goroutine %s", p + 1);
+            return;
+        }
+    }
+    snprintf(buf, cap, "%s", name);
+}
+
+typedef struct sbuf { char *p; size_t n, cap; } sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        size_t room = b->cap - b->n;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->p ? b->p + b->n : NULL, room, fmt, ap);
+        va_end(ap);
+        if (k < 0)
+            return;
+        if ((size_t)k < room) {
+            b->n += (size_t)k;
+            return;
+        }
+        CD_GROW(b->p, b->cap, b->n + (size_t)k + 1);
+    }
+}
+
+typedef struct walker {
+    cd_analysis *a;
+    const ctx_layout *L;
+    uint32_t *idom;
+    uint32_t *ctx_of;   /* object -> ctx index + 1 (0 none) */
+    hop *hops; size_t hcap;
+    sbuf sig, path;
+} walker;
+
+static const char *type_key(const cd_analysis *a, uint32_t o)
+{
+    uint32_t k = a->t->obj_type[o];
+    return k ? cd_strtab_get(&a->t->names, k) : "(untyped)";
+}
+
+/* Retention path of context c: signature, example path, holder. */
+static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
+{
+    cd_analysis *a = w->a;
+    const cd_snapshot *s = a->s;
+    size_t nh = 0;
+    uint32_t v = c->obj;
+    while (a->parent[v] != CD_NONE32 && nh < MAX_HOPS) {
+        CD_GROW(w->hops, w->hcap, nh + 1);
+        w->hops[nh++] = (hop){a->parent[v], a->parent_edge[v]};
+        v = a->parent[v];
+    }
+    /* hops[nh-1] is the root-most object; v is the root object */
+    uint32_t root = a->root_of[v];
+    const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
+    char rnorm[1024];
+    normalise_root(rname, rnorm, sizeof rnorm);
+    /* the root kind word printed before its name ("global main.x");
+       goroutine and finalizer names already say what they are */
+    static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
+    int rkind = root != CD_NONE32 ? s->roots[root].kind : 0;
+
+    w->sig.n = 0;
+    w->path.n = 0;
+    sb_add(&w->sig, "%s%s%s", rk[rkind < 9 ? rkind : 0], *rk[rkind < 9 ? rkind : 0] ? " " : "", rnorm);
+    sb_add(&w->path, "%s\t%s\n", rk[rkind < 9 ? rkind : 0], rname);
+
+    /* objects from root to ctx: hops[nh-1].obj (= v, the root object) ...
+       hops[0].obj, c->obj; the edge into object X is parent_edge[X]. */
+    char prev_step[1400] = "";
+    int repeat = 0;
+    /* sync.Map internals (read/dirty, entries, value boxes) move around:
+       abstract them into one step */
+    int in_syncmap = root != CD_NONE32 && a->bin && a->t->root_btype[root] &&
+                     strcmp(a->bin->types[a->t->root_btype[root]].name, "sync.Map") == 0;
+    if (in_syncmap)
+        sb_add(&w->sig, " -> sync.Map[key]");
+    const char *holder = NULL;
+    char holder_buf[1400];
+    int held_by_children = 0, via_timer = 0;
+    for (size_t i = nh; i-- > 0;) {
+        uint32_t o = w->hops[i].obj;   /* object on the path, holding the next */
+        uint32_t next = i == 0 ? c->obj : w->hops[i - 1].obj;
+        uint64_t e = a->parent_edge[next];
+        if (o == timer_obj)
+            via_timer = 1;
+        char field[512] = "";
+        if (a->t->obj_btype[o] & 0x80000000u)
+            snprintf(field, sizeof field, ".captured");
+        else if (a->bin && a->t->obj_btype[o])
+            cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
+                          a->t->obj_array[o], field, sizeof field);
+        if (!field[0])
+            snprintf(field, sizeof field, "+%u", s->edge_off[e]);
+        const char *tk = type_key(a, o);
+        char step[1400];
+        if (!a->t->obj_type[o])
+            snprintf(step, sizeof step, "%s", tk);  /* offsets of untyped objects vary */
+        else
+            snprintf(step, sizeof step, "%s %s", tk, field);
+        if (!in_syncmap && strcmp(tk, "sync.Map") == 0) {
+            in_syncmap = 1;
+            sb_add(&w->sig, " -> sync.Map[key]");
+        }
+        if (in_syncmap) {
+            if (strcmp(tk, "interface {}") == 0)
+                in_syncmap = 0;  /* the value box: the user's value comes next */
+        } else if (strcmp(step, prev_step) == 0) {
+            repeat++;
+        } else {
+            if (repeat)
+                sb_add(&w->sig, " (repeated)");
+            repeat = 0;
+            sb_add(&w->sig, " -> %s", step);
+            memcpy(prev_step, step, sizeof step);
+        }
+        if (nh < 64 || i > nh - 24 || i < 24)
+            sb_add(&w->path, "%s\t%s\t0x%llx\n", tk, field, (unsigned long long)s->obj_addr[o]);
+        else if (i == 24)
+            sb_add(&w->path, "...\t(%zu hops elided)\t\n", nh - 48);
+    }
+    if (repeat)
+        sb_add(&w->sig, " (repeated)");
+    sb_add(&w->sig, " -> %s", cd_ctx_kind_name(c->kind));
+
+    /* Holder: walking back from the context, the first named owner. */
+    for (size_t i = 0; i < nh && !holder; i++) {
+        uint32_t o = w->hops[i].obj;
+        uint32_t next = i == 0 ? c->obj : w->hops[i - 1].obj;
+        uint64_t e = a->parent_edge[next];
+        if (o == timer_obj) {
+            holder = "runtime timer";
+            break;
+        }
+        uint32_t pc = w->ctx_of[o];
+        char field[512] = "";
+        if (a->bin && a->t->obj_btype[o] && !(a->t->obj_btype[o] & 0x80000000u))
+            cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
+                          a->t->obj_array[o], field, sizeof field);
+        if (pc && strncmp(field, ".children", 9) == 0) {
+            /* name the parent by what holds it directly, else by its type */
+            uint32_t po = o;
+            if (a->parent[po] == CD_NONE32 && a->root_of[po] != CD_NONE32)
+                snprintf(holder_buf, sizeof holder_buf, "%s.children", rnorm);
+            else
+                snprintf(holder_buf, sizeof holder_buf, "(*%s).children", type_key(a, po));
+            holder = holder_buf;
+            /* only the children map holds it when the parent's map
+               structures (or the parent) dominate it */
+            uint32_t d = w->idom ? w->idom[c->obj] : CD_NONE32;
+            for (size_t j = 0; j <= i && d != CD_NONE32; j++) {
+                uint32_t x = j == i ? o : w->hops[j].obj;
+                if (x == d)
+                    held_by_children = 1;
+            }
+            if (!w->idom)
+                held_by_children = 1;
+            break;
+        }
+        if (pc)
+            continue;  /* another context on the way: keep looking */
+        const char *tk = type_key(a, o);
+        if (a->t->obj_type[o] && !is_std_or_anon(tk)) {
+            char f2[512];
+            snprintf(f2, sizeof f2, "%s", field);
+            char *br = strstr(f2, "[i]");
+            if (br && br == f2 + strlen(f2) - 3)
+                *br = 0;
+            snprintf(holder_buf, sizeof holder_buf, "%s%s", tk, f2);
+            holder = holder_buf;
+        }
+    }
+    if (!holder) {
+        holder = rnorm;
+        if (strncmp(rnorm, "goroutine ", 10) == 0) {
+            /* "goroutine main.watcher ctx" */
+        }
+    }
+    c->held_by_children = (uint8_t)held_by_children;
+    c->via_timer = (uint8_t)via_timer;
+    c->holder = cd_strtab_add(&a->names, holder, strlen(holder));
+    c->signature = cd_strtab_add(&a->names, w->sig.p ? w->sig.p : "", w->sig.n);
+    c->path = cd_strtab_add(&a->names, w->path.p ? w->path.p : "", w->path.n);
+}
+
+static int find_kind(const ctx_layout *L, uint32_t btype)
+{
+    for (int k = 1; k < CD_CTXK_NKINDS; k++)
+        if (L->type[k] && L->type[k] == btype)
+            return k;
+    return 0;
+}
+
+static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
+{
+    const cd_snapshot *s = a->s;
+    const cd_typing *t = a->t;
+    if (!a->bin)
+        return;
+    ctx_layout L;
+    load_layout(a->bin, &L);
+    size_t cap = 0;
+    uint32_t *ctx_of = cd_calloc(s->nobj ? s->nobj : 1, sizeof *ctx_of);
+    uint32_t *timer_of = NULL;
+    size_t tcap = 0;
+    cd_map64 done_chan = {0};  /* hchan object + 1 -> ctx index */
+    const int ps = s->ptr_size;
+    for (uint32_t o = 0; o < s->nobj; o++) {
+        if (!a->reached[o] || t->obj_array[o] || !t->obj_btype[o] ||
+            (t->obj_btype[o] & 0x80000000u))
+            continue;
+        int kind = find_kind(&L, t->obj_btype[o]);
+        if (!kind)
+            continue;
+        uint32_t ds = data_start(s, o);
+        unsigned char buf[512];
+        size_t n = s->obj_size[o] - ds < sizeof buf ? s->obj_size[o] - ds : sizeof buf;
+        if (cd_snapshot_read(s, o, ds, buf, n, err) < 0)
+            continue;
+        cd_ctx c = {0};
+        c.obj = o;
+        c.kind = (uint8_t)kind;
+        c.parent = CD_NONE32;
+        int64_t base = L.base[kind];
+        uint32_t timer_obj = CD_NONE32;
+        if (base >= 0) {
+            if (L.err >= 0 && (size_t)(base + L.err + ps) <= n)
+                c.canceled = cd_snapshot_word(s, buf + base + L.err) != 0;
+            if (L.children >= 0 && (size_t)(base + L.children + ps) <= n &&
+                cd_snapshot_word(s, buf + base + L.children)) {
+                uint32_t m = edge_target(s, o, ds + (uint64_t)(base + L.children));
+                unsigned char cnt[8];
+                if (m != CD_NONE32 && s->obj_size[m] >= (uint32_t)ps &&
+                    cd_snapshot_read(s, m, data_start(s, m), cnt, (size_t)ps, err) == 0)
+                    c.nchildren = cd_snapshot_word(s, cnt);
+            }
+            if (L.done >= 0) {
+                uint32_t ch = edge_target(s, o, ds + (uint64_t)(base + L.done + ps));
+                if (ch != CD_NONE32)
+                    cd_map64_put(&done_chan, (uint64_t)ch + 1, (uint32_t)a->nctx);
+            }
+        }
+        if (kind == CD_CTXK_TIMER && L.timer >= 0 && (size_t)(L.timer + ps) <= n &&
+            cd_snapshot_word(s, buf + L.timer)) {
+            c.timer_pending = !c.canceled;
+            timer_obj = edge_target(s, o, ds + (uint64_t)L.timer);
+        }
+        if (L.parent[kind] >= 0)
+            c.parent = edge_target(s, o, ds + (uint64_t)L.parent[kind] + (uint64_t)ps);
+        CD_GROW(a->ctxs, cap, a->nctx + 1);
+        CD_GROW(timer_of, tcap, a->nctx + 1);
+        timer_of[a->nctx] = timer_obj;
+        a->ctxs[a->nctx++] = c;
+        ctx_of[o] = (uint32_t)a->nctx;
+    }
+    /* parents' state */
+    for (size_t i = 0; i < a->nctx; i++) {
+        cd_ctx *c = &a->ctxs[i];
+        if (c->parent != CD_NONE32 && ctx_of[c->parent])
+            c->parent_canceled = a->ctxs[ctx_of[c->parent] - 1].canceled;
+        else
+            c->parent = c->parent != CD_NONE32 && ctx_of[c->parent] ? c->parent : CD_NONE32;
+    }
+    /* watchers: parked goroutines whose frames hold the context or its
+       done channel */
+    for (size_t i = 0; i < s->nroots; i++) {
+        const cd_root *r = &s->roots[i];
+        if (r->kind != CD_ROOT_FRAME || r->frame == CD_NONE32)
+            continue;
+        const cd_goroutine *g = &s->goroutines[s->frames[r->frame].goroutine];
+        if (g->status != 4)
+            continue;
+        uint32_t ci = 0;
+        if (ctx_of[r->dst])
+            ci = ctx_of[r->dst];
+        else if (cd_map64_get(&done_chan, (uint64_t)r->dst + 1, &ci))
+            ci++;
+        if (!ci)
+            continue;
+        /* count each goroutine once per context */
+        cd_ctx *c = &a->ctxs[ci - 1];
+        size_t gi = s->frames[r->frame].goroutine;
+        int seen = 0;
+        for (size_t j = i; j-- > 0;) {
+            const cd_root *q = &s->roots[j];
+            if (q->kind != CD_ROOT_FRAME || q->frame == CD_NONE32 ||
+                s->frames[q->frame].goroutine != gi)
+                break;
+            uint32_t cj = ctx_of[q->dst], tmp;
+            if (!cj && cd_map64_get(&done_chan, (uint64_t)q->dst + 1, &tmp))
+                cj = tmp + 1;
+            if (cj == ci)
+                seen = 1;
+        }
+        if (!seen)
+            c->watchers++;
+    }
+    walker w = {0};
+    w.a = a;
+    w.L = &L;
+    w.idom = idom;
+    w.ctx_of = ctx_of;
+    for (size_t i = 0; i < a->nctx; i++) {
+        cd_ctx *c = &a->ctxs[i];
+        describe_path(&w, c, timer_of[i]);
+        c->retained = a->retained ? a->retained[c->obj] : s->obj_size[c->obj];
+        if (c->canceled)
+            c->verdict = CD_V_CANCELED_RETAINED;
+        else if (c->parent_canceled)
+            c->verdict = CD_V_BROKEN_PROPAGATION;
+        else if (c->timer_pending && c->via_timer)
+            c->verdict = CD_V_TIMER_PENDING;
+        else if (c->watchers)
+            c->verdict = CD_V_WATCHED;
+        else if (c->held_by_children)
+            c->verdict = CD_V_ORPHAN_CHILD;
+        else
+            c->verdict = CD_V_NONE;
+    }
+    free(w.hops);
+    free(w.sig.p);
+    free(w.path.p);
+    free(ctx_of);
+    free(timer_of);
+    cd_map64_free(&done_chan);
+}
+
+int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
+               const cd_analysis_options *opt, cd_analysis **out, cd_error *err)
+{
+    cd_analysis *a = cd_calloc(1, sizeof *a);
+    size_t n = s->nobj ? s->nobj : 1;
+    a->s = s;
+    a->t = t;
+    a->bin = bin;
+    cd_strtab_init(&a->names);
+
+    /* roots in slot order; the first slot that holds an object names it */
+    a->root_of = cd_malloc(n * sizeof *a->root_of);
+    memset(a->root_of, 0xff, n * sizeof *a->root_of);
+    uint32_t *roots = cd_malloc((s->nroots + 1) * sizeof *roots);
+    size_t nr = 0;
+    for (size_t i = 0; i < s->nroots; i++) {
+        uint32_t d = s->roots[i].dst;
+        if (a->root_of[d] == CD_NONE32) {
+            a->root_of[d] = (uint32_t)i;
+            roots[nr++] = d;
+        }
+    }
+    cd_csr g = {(uint32_t)s->nobj, s->obj_edge, s->edge_dst};
+    a->parent = cd_malloc(n * sizeof *a->parent);
+    a->parent_edge = cd_malloc(n * sizeof *a->parent_edge);
+    uint32_t *order = cd_malloc(n * sizeof *order);
+    size_t nreach = cd_graph_bfs(&g, roots, nr, a->parent, a->parent_edge, NULL, order);
+    a->reached = cd_calloc(n, 1);
+    for (size_t i = 0; i < nreach; i++) {
+        uint32_t o = order[i];
+        a->reached[o] = 1;
+        a->reach_objs++;
+        a->reach_bytes += s->obj_size[o];
+        if (t->obj_type[o]) {
+            a->typed_objs++;
+            a->typed_bytes += s->obj_size[o];
+        }
+    }
+    free(order);
+    a->garbage_objs = s->nobj - a->reach_objs;
+    a->garbage_bytes = s->bytes_total - a->reach_bytes;
+    for (size_t i = 0; i < s->ngoroutines; i++)
+        if (s->goroutines[i].status == 4 && !s->goroutines[i].system)
+            a->parked_goroutines++;
+
+    uint32_t *idom = NULL;
+    if (!(opt && opt->no_dominators)) {
+        idom = cd_malloc(n * sizeof *idom);
+        cd_graph_dominators(&g, roots, nr, idom);
+        uint64_t *size = cd_malloc(n * sizeof *size);
+        for (size_t i = 0; i < s->nobj; i++)
+            size[i] = s->obj_size[i];
+        a->retained = cd_malloc(n * sizeof *a->retained);
+        cd_graph_retained((uint32_t)s->nobj, idom, size, a->retained);
+        free(size);
+    }
+    free(roots);
+    model_contexts(a, idom, err);
+    free(idom);
+    *out = a;
+    return 0;
+}
+
+void cd_analysis_free(cd_analysis *a)
+{
+    if (!a)
+        return;
+    free(a->parent);
+    free(a->parent_edge);
+    free(a->root_of);
+    free(a->reached);
+    free(a->retained);
+    free(a->ctxs);
+    cd_strtab_free(&a->names);
+    free(a);
+}

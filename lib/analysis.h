@@ -1,0 +1,80 @@
+/* analysis.h — per-snapshot analysis: reachability from roots (shortest
+ * retention paths), dominators and retained sizes, the context model with
+ * verdicts, and leak groups keyed by path signature.
+ *
+ * Stage: paths. Input: a typed snapshot. Output: compact per-object arrays
+ * and one record per context object. Joining two snapshots is compare.c's
+ * job. */
+#ifndef CD_ANALYSIS_H
+#define CD_ANALYSIS_H
+
+#include <stdint.h>
+
+#include "binary.h"
+#include "snapshot.h"
+#include "strtab.h"
+#include "typing.h"
+
+enum cd_ctx_kind {
+    CD_CTXK_CANCEL = 1, CD_CTXK_TIMER, CD_CTXK_AFTERFUNC, CD_CTXK_VALUE,
+    CD_CTXK_WITHOUTCANCEL, CD_CTXK_STOP, CD_CTXK_NKINDS
+};
+
+enum cd_verdict {
+    CD_V_NONE = 0,            /* correctly used / long-lived: not a leak */
+    CD_V_CANCELED_RETAINED,   /* cancel ran, a holder kept it */
+    CD_V_ORPHAN_CHILD,        /* never canceled, only a live parent's children map holds it */
+    CD_V_BROKEN_PROPAGATION,  /* not canceled under a canceled parent */
+    CD_V_TIMER_PENDING,       /* kept alive by a pending runtime timer */
+    CD_V_WATCHED,             /* never canceled, a parked goroutine waits on it */
+    CD_V_NEVER_CANCELED_HELD, /* never canceled, held, and growing (set by compare) */
+    CD_V_COUNT
+};
+
+const char *cd_verdict_name(int v);      /* "canceled-retained", ... */
+const char *cd_verdict_text(int v);      /* "canceled but still retained", ... */
+const char *cd_ctx_kind_name(int k);     /* "context.cancelCtx", ... */
+
+typedef struct cd_ctx {
+    uint32_t obj;
+    uint8_t kind;             /* enum cd_ctx_kind */
+    uint8_t canceled;
+    uint8_t timer_pending;
+    uint8_t parent_canceled;
+    uint8_t held_by_children; /* only a parent's children map keeps it */
+    uint8_t via_timer;        /* its retention path runs through a runtime timer */
+    uint8_t verdict;
+    uint32_t parent;          /* parent context's object, CD_NONE32 if none */
+    uint64_t nchildren;
+    uint32_t watchers;        /* parked goroutines waiting on it */
+    uint32_t holder;          /* names id: the holder's name */
+    uint32_t signature;       /* names id: root + field chain */
+    uint32_t path;            /* names id: the example path, one hop a line */
+    uint64_t retained;
+} cd_ctx;
+
+typedef struct cd_analysis {
+    const cd_snapshot *s;
+    const cd_typing *t;
+    cd_binary *bin;
+    uint32_t *parent;         /* BFS predecessor, CD_NONE32 for roots/unreachable */
+    uint64_t *parent_edge;    /* edge index, UINT64_MAX for roots */
+    uint32_t *root_of;        /* per object: first root slot holding it, CD_NONE32 */
+    uint8_t *reached;         /* per object: 1 if reachable */
+    uint64_t *retained;       /* per object retained bytes (dominator tree) */
+    uint64_t reach_objs, reach_bytes, typed_bytes, typed_objs;
+    uint64_t garbage_objs, garbage_bytes;
+    size_t parked_goroutines;
+    cd_ctx *ctxs; size_t nctx;
+    cd_strtab names;          /* holders, signatures, paths */
+} cd_analysis;
+
+typedef struct cd_analysis_options {
+    int no_dominators;        /* skip retained sizes */
+} cd_analysis_options;
+
+int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
+               const cd_analysis_options *opt, cd_analysis **out, cd_error *err);
+void cd_analysis_free(cd_analysis *a);
+
+#endif

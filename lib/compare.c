@@ -1,0 +1,490 @@
+/* compare.c — joins the analyses of two heap dumps into the report model:
+ * growth by type, contexts matched across snapshots (survived, new, freed),
+ * leak groups keyed by verdict and path signature, goroutine groups. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+#define NSIDES 2
+
+typedef struct growth_row {
+    int64_t count[NSIDES], bytes[NSIDES];
+} growth_row;
+
+static int cmp_growth(const void *x, const void *y, void *ctx);
+
+typedef struct sort_ctx { growth_row *rows; const cd_strtab *names; } sort_ctx;
+
+static sort_ctx *g_sort;  /* qsort has no context argument in C11 */
+
+static int cmp_growth_idx(const void *x, const void *y)
+{
+    return cmp_growth(x, y, g_sort);
+}
+
+static int cmp_growth(const void *x, const void *y, void *ctx)
+{
+    sort_ctx *c = ctx;
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    growth_row *ra = &c->rows[a], *rb = &c->rows[b];
+    int64_t da = ra->bytes[1] - ra->bytes[0], db = rb->bytes[1] - rb->bytes[0];
+    if (da != db)
+        return da > db ? -1 : 1;
+    int64_t ca = ra->count[1] - ra->count[0], cb = rb->count[1] - rb->count[0];
+    if (ca != cb)
+        return ca > cb ? -1 : 1;
+    if (ra->bytes[1] != rb->bytes[1])
+        return ra->bytes[1] > rb->bytes[1] ? -1 : 1;
+    return strcmp(cd_strtab_get(c->names, a), cd_strtab_get(c->names, b));
+}
+
+static json_t *snapshot_json(const cd_side *sd)
+{
+    const cd_snapshot *s = sd->s;
+    const cd_analysis *a = sd->a;
+    json_t *j = json_object();
+    json_object_set_new(j, "path", json_string(sd->path));
+    json_object_set_new(j, "format", json_string("heapdump"));
+    json_object_set_new(j, "go_version", json_string(s->go_version));
+    json_object_set_new(j, "goarch", json_string(s->goarch));
+    json_object_set_new(j, "objects", json_integer((json_int_t)s->nobj));
+    json_object_set_new(j, "bytes", json_integer((json_int_t)s->bytes_total));
+    json_object_set_new(j, "reachable_objects", json_integer((json_int_t)a->reach_objs));
+    json_object_set_new(j, "reachable_bytes", json_integer((json_int_t)a->reach_bytes));
+    json_object_set_new(j, "garbage_objects", json_integer((json_int_t)a->garbage_objs));
+    json_object_set_new(j, "garbage_bytes", json_integer((json_int_t)a->garbage_bytes));
+    json_object_set_new(j, "typed_bytes", json_integer((json_int_t)a->typed_bytes));
+    double frac = a->reach_bytes ? (double)a->typed_bytes / (double)a->reach_bytes : 0;
+    json_object_set_new(j, "typed_fraction", json_real((double)(int64_t)(frac * 10000 + 0.5) / 10000));
+    json_object_set_new(j, "goroutines", json_integer((json_int_t)s->ngoroutines));
+    json_object_set_new(j, "parked_goroutines", json_integer((json_int_t)a->parked_goroutines));
+    /* LastGC (ns since the epoch) is the closest the dump has to a time */
+    json_object_set_new(j, "last_gc_unix_ns",
+                        json_integer(s->have_memstats ? (json_int_t)s->memstats[22] : 0));
+    json_t *kinds = json_object();
+    for (int k = 1; k < CD_CTXK_NKINDS; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < a->nctx; i++)
+            n += a->ctxs[i].kind == k;
+        if (n)
+            json_object_set_new(kinds, cd_ctx_kind_name(k), json_integer((json_int_t)n));
+    }
+    json_object_set_new(j, "contexts", kinds);
+    return j;
+}
+
+static json_t *growth_json(const cd_side *sd[NSIDES])
+{
+    cd_strtab names;
+    cd_strtab_init(&names);
+    growth_row *rows = NULL;
+    size_t cap = 0;
+    uint32_t untyped = cd_strtab_add(&names, "(untyped)", 9);
+    for (int side = 0; side < NSIDES; side++) {
+        const cd_snapshot *s = sd[side]->s;
+        const cd_typing *t = sd[side]->t;
+        const cd_analysis *a = sd[side]->a;
+        /* map this side's type keys to joint ids */
+        uint32_t *joint = cd_calloc(t->names.n + 1, sizeof *joint);
+        for (uint32_t o = 0; o < s->nobj; o++) {
+            if (!a->reached[o])
+                continue;
+            uint32_t k = t->obj_type[o];
+            uint32_t id;
+            if (!k) {
+                id = untyped;
+            } else {
+                if (!joint[k]) {
+                    const char *nm = cd_strtab_get(&t->names, k);
+                    joint[k] = cd_strtab_add(&names, nm, strlen(nm)) + 1;
+                }
+                id = joint[k] - 1;
+            }
+            size_t old = cap;
+            CD_GROW(rows, cap, names.n);
+            if (cap != old)
+                memset(rows + old, 0, (cap - old) * sizeof *rows);
+            rows[id].count[side]++;
+            rows[id].bytes[side] += s->obj_size[o];
+        }
+        free(joint);
+    }
+    size_t n = names.n;
+    CD_GROW(rows, cap, n + 1);
+    uint32_t *idx = cd_malloc((n + 1) * sizeof *idx);
+    size_t m = 0;
+    for (uint32_t i = 1; i < n; i++)
+        if (rows[i].count[0] || rows[i].count[1])
+            idx[m++] = i;
+    sort_ctx c = {rows, &names};
+    g_sort = &c;
+    qsort(idx, m, sizeof *idx, cmp_growth_idx);
+    g_sort = NULL;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < m; i++) {
+        growth_row *r = &rows[idx[i]];
+        json_t *row = json_object();
+        json_object_set_new(row, "type", json_string(cd_strtab_get(&names, idx[i])));
+        json_object_set_new(row, "before_count", json_integer(r->count[0]));
+        json_object_set_new(row, "after_count", json_integer(r->count[1]));
+        json_object_set_new(row, "delta_count", json_integer(r->count[1] - r->count[0]));
+        json_object_set_new(row, "before_bytes", json_integer(r->bytes[0]));
+        json_object_set_new(row, "after_bytes", json_integer(r->bytes[1]));
+        json_object_set_new(row, "delta_bytes", json_integer(r->bytes[1] - r->bytes[0]));
+        json_array_append_new(arr, row);
+    }
+    free(idx);
+    free(rows);
+    cd_strtab_free(&names);
+    return arr;
+}
+
+/* ---- leak groups ---- */
+
+typedef struct group {
+    uint32_t key;               /* joint id of kind|verdict|signature */
+    int verdict, kind;
+    int64_t count[NSIDES], bytes[NSIDES], retained[NSIDES], watchers[NSIDES];
+    int64_t survived, fresh;
+    const char *holder;         /* from the side that has an example */
+    const char *signature;
+    const cd_analysis *ex_a;    /* side the examples come from */
+    uint32_t ex_first;          /* first context index there */
+} group;
+
+static json_t *path_json(const char *path)
+{
+    json_t *hops = json_array();
+    const char *p = path;
+    int first = 1;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        char line[2048];
+        if (len >= sizeof line)
+            len = sizeof line - 1;
+        memcpy(line, p, len);
+        line[len] = 0;
+        char *f1 = line, *f2 = strchr(f1, '\t'), *f3 = NULL;
+        if (f2) {
+            *f2++ = 0;
+            f3 = strchr(f2, '\t');
+            if (f3)
+                *f3++ = 0;
+        }
+        json_t *h = json_object();
+        if (first) {
+            json_object_set_new(h, "root", json_string(f1));
+            json_object_set_new(h, "name", json_string(f2 ? f2 : ""));
+        } else {
+            json_object_set_new(h, "type", json_string(f1));
+            json_object_set_new(h, "field", json_string(f2 ? f2 : ""));
+            json_object_set_new(h, "address", json_string(f3 ? f3 : ""));
+        }
+        json_array_append_new(hops, h);
+        first = 0;
+        p += len + (nl ? 1 : 0);
+        if (!nl)
+            break;
+    }
+    return hops;
+}
+
+static int cmp_groups(const void *x, const void *y)
+{
+    const group *a = x, *b = y;
+    int la = a->verdict != CD_V_NONE, lb = b->verdict != CD_V_NONE;
+    if (la != lb)
+        return lb - la;
+    int64_t da = a->count[1] - a->count[0], db = b->count[1] - b->count[0];
+    if (da != db)
+        return da > db ? -1 : 1;
+    if (a->count[1] != b->count[1])
+        return a->count[1] > b->count[1] ? -1 : 1;
+    return strcmp(a->signature, b->signature);
+}
+
+static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, json_t *summary)
+{
+    cd_strtab keys;
+    cd_strtab_init(&keys);
+    group *groups = NULL;
+    size_t cap = 0, ng = 0;
+    uint32_t *gid_of = NULL;  /* joint key -> group index + 1 */
+    size_t gcap = 0;
+    for (int side = 0; side < NSIDES; side++) {
+        const cd_analysis *a = sd[side]->a;
+        for (size_t i = 0; i < a->nctx; i++) {
+            const cd_ctx *c = &a->ctxs[i];
+            const char *sig = cd_strtab_get(&a->names, c->signature);
+            char buf[8192];
+            snprintf(buf, sizeof buf, "%d|%d|%s", c->kind, c->verdict, sig);
+            uint32_t k = cd_strtab_add(&keys, buf, strlen(buf));
+            size_t old = gcap;
+            CD_GROW(gid_of, gcap, keys.n);
+            if (gcap != old)
+                memset(gid_of + old, 0, (gcap - old) * sizeof *gid_of);
+            if (!gid_of[k]) {
+                CD_GROW(groups, cap, ng + 1);
+                group *g = &groups[ng++];
+                memset(g, 0, sizeof *g);
+                g->key = k;
+                g->verdict = c->verdict;
+                g->kind = c->kind;
+                gid_of[k] = (uint32_t)ng;
+            }
+            group *g = &groups[gid_of[k] - 1];
+            g->count[side]++;
+            g->bytes[side] += a->s->obj_size[c->obj];
+            g->retained[side] += (int64_t)c->retained;
+            g->watchers[side] += c->watchers;
+            if (side == 1 || !g->ex_a) {
+                if (!g->ex_a || (side == 1 && g->ex_a != a)) {
+                    g->ex_a = a;
+                    g->ex_first = (uint32_t)i;
+                    g->holder = cd_strtab_get(&a->names, c->holder);
+                    g->signature = cd_strtab_get(&a->names, c->signature);
+                }
+            }
+        }
+    }
+    /* survivors: same address, same kind, same parent address */
+    const cd_analysis *A = sd[0]->a, *B = sd[1]->a;
+    cd_map64 before = {0};
+    for (size_t i = 0; i < A->nctx; i++)
+        cd_map64_put(&before, A->s->obj_addr[A->ctxs[i].obj], (uint32_t)i);
+    int64_t survived = 0, freed;
+    uint8_t *matched = cd_calloc(A->nctx + 1, 1);
+    for (size_t i = 0; i < B->nctx; i++) {
+        const cd_ctx *c = &B->ctxs[i];
+        uint32_t j;
+        int same = 0;
+        if (cd_map64_get(&before, B->s->obj_addr[c->obj], &j)) {
+            const cd_ctx *p = &A->ctxs[j];
+            uint64_t pa = p->parent != CD_NONE32 ? A->s->obj_addr[p->parent] : 0;
+            uint64_t pb = c->parent != CD_NONE32 ? B->s->obj_addr[c->parent] : 0;
+            same = p->kind == c->kind && pa == pb && !matched[j];
+            if (same)
+                matched[j] = 1;
+        }
+        char buf[8192];
+        snprintf(buf, sizeof buf, "%d|%d|%s", c->kind, c->verdict,
+                 cd_strtab_get(&B->names, c->signature));
+        group *g = &groups[gid_of[cd_strtab_add(&keys, buf, strlen(buf))] - 1];
+        if (same) {
+            survived++;
+            g->survived++;
+        } else {
+            g->fresh++;
+        }
+    }
+    freed = (int64_t)A->nctx - survived;
+    free(matched);
+    cd_map64_free(&before);
+
+    /* Never-canceled contexts are leaks when their group grows: a growing
+       group held by a global is a leak too, while a stable one (a server's
+       base context watched by its accept loop, a long-lived parent) is not.
+       A canceled but retained context, or a broken propagation, is a bug
+       whatever the counts. */
+    for (size_t i = 0; i < ng; i++) {
+        group *g = &groups[i];
+        int grows = g->count[1] > g->count[0];
+        if (g->verdict == CD_V_NONE && grows)
+            g->verdict = CD_V_NEVER_CANCELED_HELD;
+        else if (!grows && (g->verdict == CD_V_WATCHED || g->verdict == CD_V_ORPHAN_CHILD ||
+                            g->verdict == CD_V_TIMER_PENDING))
+            g->verdict = CD_V_NONE;
+    }
+    qsort(groups, ng, sizeof *groups, cmp_groups);
+
+    json_t *arr = json_array();
+    int64_t leak_ctx[NSIDES] = {0, 0}, none_ctx[NSIDES] = {0, 0}, leak_bytes[NSIDES] = {0, 0};
+    int64_t nleak_groups = 0;
+    int id = 0;
+    for (size_t i = 0; i < ng; i++) {
+        group *g = &groups[i];
+        for (int s = 0; s < NSIDES; s++) {
+            if (g->verdict == CD_V_NONE)
+                none_ctx[s] += g->count[s];
+            else {
+                leak_ctx[s] += g->count[s];
+                leak_bytes[s] += g->retained[s];
+            }
+        }
+        json_t *j = json_object();
+        json_object_set_new(j, "id", json_integer(++id));
+        json_object_set_new(j, "verdict", json_string(cd_verdict_name(g->verdict)));
+        json_object_set_new(j, "verdict_text", json_string(cd_verdict_text(g->verdict)));
+        json_object_set_new(j, "leak", json_boolean(g->verdict != CD_V_NONE));
+        json_object_set_new(j, "kind", json_string(cd_ctx_kind_name(g->kind)));
+        json_object_set_new(j, "holder", json_string(g->holder ? g->holder : ""));
+        json_object_set_new(j, "signature", json_string(g->signature ? g->signature : ""));
+        static const char *const side_names[NSIDES] = {"before", "after"};
+        for (int s = 0; s < NSIDES; s++) {
+            json_t *c = json_object();
+            json_object_set_new(c, "count", json_integer(g->count[s]));
+            json_object_set_new(c, "bytes", json_integer(g->bytes[s]));
+            json_object_set_new(c, "retained_bytes", json_integer(g->retained[s]));
+            json_object_set_new(c, "watchers", json_integer(g->watchers[s]));
+            json_object_set_new(j, side_names[s], c);
+        }
+        json_object_set_new(j, "delta_count", json_integer(g->count[1] - g->count[0]));
+        json_object_set_new(j, "survived", json_integer(g->survived));
+        json_object_set_new(j, "new", json_integer(g->fresh));
+        json_t *paths = json_array();
+        if (g->ex_a) {
+            const cd_analysis *a = g->ex_a;
+            int want = o->paths > 0 ? o->paths : 1;
+            const cd_ctx *first = &a->ctxs[g->ex_first];
+            for (size_t k = g->ex_first; k < a->nctx && (int)json_array_size(paths) < want; k++) {
+                const cd_ctx *c = &a->ctxs[k];
+                if (c->signature != first->signature || c->verdict != first->verdict ||
+                    c->kind != first->kind)
+                    continue;
+                json_array_append_new(paths, path_json(cd_strtab_get(&a->names, c->path)));
+            }
+        }
+        json_object_set_new(j, "paths", paths);
+        if (g->verdict != CD_V_NONE)
+            nleak_groups++;
+        json_array_append_new(arr, j);
+    }
+    json_object_set_new(summary, "leak_groups", json_integer(nleak_groups));
+    json_object_set_new(summary, "leaking_contexts_before", json_integer(leak_ctx[0]));
+    json_object_set_new(summary, "leaking_contexts", json_integer(leak_ctx[1]));
+    json_object_set_new(summary, "leaking_contexts_delta", json_integer(leak_ctx[1] - leak_ctx[0]));
+    json_object_set_new(summary, "leak_retained_bytes", json_integer(leak_bytes[1]));
+    json_object_set_new(summary, "no_verdict_before", json_integer(none_ctx[0]));
+    json_object_set_new(summary, "no_verdict", json_integer(none_ctx[1]));
+    json_object_set_new(summary, "contexts_survived", json_integer(survived));
+    json_object_set_new(summary, "contexts_new", json_integer((int64_t)B->nctx - survived));
+    json_object_set_new(summary, "contexts_freed", json_integer(freed));
+    free(groups);
+    free(gid_of);
+    cd_strtab_free(&keys);
+    return arr;
+}
+
+/* ---- goroutines ---- */
+
+static const char *top_user_frame(const cd_snapshot *s, const cd_goroutine *g)
+{
+    const char *fallback = "";
+    for (uint32_t f = 0; f < g->nframes; f++) {
+        const char *fn = cd_strtab_get(&s->strings, s->frames[g->frame0 + f].func);
+        if (!*fallback)
+            fallback = fn;
+        if (strncmp(fn, "runtime.", 8) != 0)
+            return fn;
+    }
+    return fallback;
+}
+
+static json_t *goroutines_json(const cd_side *sd[NSIDES])
+{
+    cd_strtab keys;
+    cd_strtab_init(&keys);
+    int64_t (*cnt)[NSIDES] = NULL;
+    size_t cap = 0;
+    for (int side = 0; side < NSIDES; side++) {
+        const cd_snapshot *s = sd[side]->s;
+        for (size_t i = 0; i < s->ngoroutines; i++) {
+            const cd_goroutine *g = &s->goroutines[i];
+            if (g->system)
+                continue;
+            char buf[2048];
+            static const char *const st[] = {"idle", "runnable", "running", "syscall", "waiting"};
+            const char *status = g->status < 5 ? st[g->status] : "other";
+            const char *wr = cd_strtab_get(&s->strings, g->wait_reason);
+            snprintf(buf, sizeof buf, "%s\t%s", g->status == 4 && *wr ? wr : status,
+                     top_user_frame(s, g));
+            uint32_t k = cd_strtab_add(&keys, buf, strlen(buf));
+            size_t old = cap;
+            CD_GROW(cnt, cap, keys.n);
+            if (cap != old)
+                memset(cnt + old, 0, (cap - old) * sizeof *cnt);
+            cnt[k][side]++;
+        }
+    }
+    json_t *arr = json_array();
+    /* order: growth desc, then after count desc, then key */
+    size_t n = keys.n;
+    uint32_t *idx = cd_malloc((n + 1) * sizeof *idx);
+    size_t m = 0;
+    for (uint32_t i = 1; i < n; i++)
+        idx[m++] = i;
+    for (size_t i = 1; i < m; i++) {  /* insertion sort: few groups */
+        uint32_t x = idx[i];
+        size_t j = i;
+        while (j > 0) {
+            uint32_t y = idx[j - 1];
+            int64_t dx = cnt[x][1] - cnt[x][0], dy = cnt[y][1] - cnt[y][0];
+            int before = dx != dy ? dx > dy : cnt[x][1] != cnt[y][1] ? cnt[x][1] > cnt[y][1]
+                         : strcmp(cd_strtab_get(&keys, x), cd_strtab_get(&keys, y)) < 0;
+            if (!before)
+                break;
+            idx[j] = y;
+            j--;
+        }
+        idx[j] = x;
+    }
+    for (size_t i = 0; i < m; i++) {
+        const char *key = cd_strtab_get(&keys, idx[i]);
+        const char *tab = strchr(key, '\t');
+        json_t *j = json_object();
+        json_object_set_new(j, "state", json_stringn(key, (size_t)(tab - key)));
+        json_object_set_new(j, "function", json_string(tab + 1));
+        json_object_set_new(j, "before", json_integer(cnt[idx[i]][0]));
+        json_object_set_new(j, "after", json_integer(cnt[idx[i]][1]));
+        json_object_set_new(j, "delta", json_integer(cnt[idx[i]][1] - cnt[idx[i]][0]));
+        json_array_append_new(arr, j);
+    }
+    free(idx);
+    free(cnt);
+    cd_strtab_free(&keys);
+    return arr;
+}
+
+json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
+                            const cd_binary *bin, const ctxdiff_options *o,
+                            json_t *warnings)
+{
+    const cd_side *sd[NSIDES] = {before, after};
+    json_t *doc = json_object();
+    json_object_set_new(doc, "schema", json_string("ctxdiff/1"));
+    json_t *tool = json_object();
+    json_object_set_new(tool, "name", json_string("ctxdiff"));
+    json_object_set_new(tool, "version", json_string(ctxdiff_version()));
+    json_object_set_new(doc, "tool", tool);
+    json_object_set_new(doc, "kind", json_string("heapdump"));
+    if (bin) {
+        json_t *b = json_object();
+        json_object_set_new(b, "path", json_string(bin->path));
+        json_object_set_new(b, "go_version", json_string(bin->go_version));
+        json_object_set_new(b, "types", json_integer((json_int_t)bin->ntypes));
+        json_object_set_new(doc, "binary", b);
+    } else {
+        json_object_set_new(doc, "binary", json_null());
+    }
+    json_t *snaps = json_object();
+    json_object_set_new(snaps, "before", snapshot_json(before));
+    json_object_set_new(snaps, "after", snapshot_json(after));
+    json_object_set_new(doc, "snapshots", snaps);
+    json_object_set_new(doc, "warnings", warnings);
+    json_object_set_new(doc, "growth", growth_json(sd));
+    json_t *summary = json_object();
+    json_t *leaks = leaks_json(sd, o, summary);
+    json_object_set_new(doc, "leaks", leaks);
+    json_object_set_new(doc, "goroutines", goroutines_json(sd));
+    int64_t rb0 = (int64_t)before->a->reach_bytes, rb1 = (int64_t)after->a->reach_bytes;
+    json_object_set_new(summary, "reachable_bytes_delta", json_integer(rb1 - rb0));
+    json_object_set_new(summary, "reachable_objects_delta",
+                        json_integer((int64_t)after->a->reach_objs - (int64_t)before->a->reach_objs));
+    json_object_set_new(summary, "goroutines_delta",
+                        json_integer((int64_t)after->s->ngoroutines - (int64_t)before->s->ngoroutines));
+    json_object_set_new(doc, "summary", summary);
+    return doc;
+}

@@ -1,0 +1,282 @@
+/* ctxdiff.c — the public API (ctxdiff.h): finds each input's format,
+ * loads the pair (two threads), types, analyses and compares them, and
+ * dispatches rendering. The pipeline runs one way:
+ * read -> snapshot model -> typing -> analysis (paths) -> compare -> render. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis.h"
+#include "binary.h"
+#include "error.h"
+#include "pprof.h"
+#include "report.h"
+#include "snapshot.h"
+#include "typing.h"
+#include "util.h"
+
+/* Newest Go release whose dumps the test suite covers. */
+#define NEWEST_TESTED_MINOR 26
+
+const char *ctxdiff_version(void)
+{
+    return CTXDIFF_VERSION;
+}
+
+ctxdiff_options ctxdiff_defaults(void)
+{
+    ctxdiff_options o;
+    memset(&o, 0, sizeof o);
+    o.top = 20;
+    o.paths = 1;
+    o.jobs = 2;
+    return o;
+}
+
+int ctxdiff_sniff(const char *path, cd_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cd_fail(err, CD_EIO, path, -1, "cannot open: %s", strerror(errno));
+    unsigned char head[8192];
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    if (n < 0)
+        return cd_fail(err, CD_EIO, path, 0, "cannot read: %s", strerror(errno));
+    if (n == 0)
+        return cd_fail(err, CD_EFORMAT, path, 0, "empty file");
+    if (cd_heapdump_sniff(head, (size_t)n))
+        return CTXDIFF_FMT_HEAPDUMP;
+    if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
+        return CTXDIFF_FMT_ELF;
+    if (cd_pprof_sniff(head, (size_t)n))
+        return CTXDIFF_FMT_PPROF;
+    size_t i = 0;
+    while (i < (size_t)n && (head[i] == ' ' || head[i] == '\n' || head[i] == '\t' || head[i] == '\r'))
+        i++;
+    if (i < (size_t)n && head[i] == '{')
+        return CTXDIFF_FMT_JSON;
+    return CTXDIFF_FMT_UNKNOWN;
+}
+
+typedef struct load_job {
+    const char *path;
+    cd_load_options lo;
+    cd_snapshot *s;
+    cd_error err;
+    int rc;
+} load_job;
+
+static void *load_thread(void *arg)
+{
+    load_job *j = arg;
+    j->rc = cd_heapdump_load(j->path, &j->lo, &j->s, &j->err);
+    return NULL;
+}
+
+static int go_minor(const char *v)
+{
+    int major = 0, minor = 0;
+    if (sscanf(v, "go%d.%d", &major, &minor) == 2 && major == 1)
+        return minor;
+    return -1;
+}
+
+/* The binary must be the one that wrote the dump. */
+static int check_binary(const cd_binary *bin, const cd_snapshot *s, cd_error *err)
+{
+    if (bin->go_version[0] && s->go_version[0] && strcmp(bin->go_version, s->go_version) != 0)
+        return cd_fail(err, CD_EBINARY, bin->path, -1,
+                       "binary was built with %s but %s was written by %s: pass the binary that wrote the dump",
+                       bin->go_version, s->path, s->go_version);
+    if (bin->data_addr && s->data.addr &&
+        (bin->data_addr != s->data.addr || bin->data_size != s->data.size))
+        return cd_fail(err, CD_EBINARY, bin->path, -1,
+                       "binary does not match %s: its .data is 0x%llx+%llu, the dump's is 0x%llx+%llu",
+                       s->path, (unsigned long long)bin->data_addr, (unsigned long long)bin->data_size,
+                       (unsigned long long)s->data.addr, (unsigned long long)s->data.size);
+    if (bin->ptr_size && bin->ptr_size != s->ptr_size)
+        return cd_fail(err, CD_EBINARY, bin->path, -1, "pointer size %d differs from the dump's %d",
+                       bin->ptr_size, s->ptr_size);
+    return 0;
+}
+
+static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, cd_error *err)
+{
+    cd_binary *bin = NULL;
+    json_t *warnings = json_array();
+    if (o->binary && cd_binary_open(o->binary, &bin, err) < 0) {
+        json_decref(warnings);
+        return -1;
+    }
+    load_job jobs[2];
+    memset(jobs, 0, sizeof jobs);
+    jobs[0].path = o->before;
+    jobs[1].path = o->after;
+    for (int i = 0; i < 2; i++)
+        if (bin)
+            jobs[i].lo = (cd_load_options){bin->types_base, bin->types_end};
+    pthread_t th;
+    int threaded = o->jobs > 1 && pthread_create(&th, NULL, load_thread, &jobs[1]) == 0;
+    load_thread(&jobs[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        load_thread(&jobs[1]);
+    int rc = 0;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        if (jobs[i].rc < 0) {
+            *err = jobs[i].err;
+            rc = -1;
+        }
+    cd_snapshot *s0 = jobs[0].s, *s1 = jobs[1].s;
+    if (rc == 0 && (s0->ptr_size != s1->ptr_size || strcmp(s0->goarch, s1->goarch) != 0))
+        rc = cd_fail(err, CD_EUSAGE, s1->path, -1, "the two dumps come from different platforms (%s, %s)",
+                     s0->goarch, s1->goarch);
+    if (rc == 0 && strcmp(s0->go_version, s1->go_version) != 0) {
+        char w[256];
+        snprintf(w, sizeof w, "the dumps were written by different Go versions (%s, %s): addresses are not comparable",
+                 s0->go_version, s1->go_version);
+        json_array_append_new(warnings, json_string(w));
+    }
+    for (int i = 0; i < 2 && rc == 0 && bin; i++)
+        rc = check_binary(bin, jobs[i].s, err);
+    if (rc == 0 && !bin)
+        json_array_append_new(warnings, json_string(
+            "no binary (-b): objects are typed only through interface words, with the dump's own "
+            "names (pointer types show as \"pkg.\"); contexts, verdicts and paths need the binary"));
+    if (rc == 0 && go_minor(s1->go_version) > NEWEST_TESTED_MINOR) {
+        char w[256];
+        snprintf(w, sizeof w, "%s is newer than any Go release ctxdiff was tested with (up to go1.%d): "
+                 "check the results", s1->go_version, NEWEST_TESTED_MINOR);
+        json_array_append_new(warnings, json_string(w));
+    }
+    cd_typing *t[2] = {NULL, NULL};
+    cd_analysis *a[2] = {NULL, NULL};
+    cd_analysis_options ao = {o->no_dominators};
+    for (int i = 0; i < 2 && rc == 0; i++)
+        rc = cd_type_snapshot(jobs[i].s, bin, &t[i], err);
+    for (int i = 0; i < 2 && rc == 0; i++)
+        rc = cd_analyze(jobs[i].s, t[i], bin, &ao, &a[i], err);
+    if (rc == 0) {
+        cd_side sb = {o->before, s0, t[0], a[0]}, sa = {o->after, s1, t[1], a[1]};
+        r->doc = cd_report_heapdumps(&sb, &sa, bin, o, warnings);
+        warnings = NULL;
+    }
+    json_decref(warnings);
+    for (int i = 0; i < 2; i++) {
+        cd_analysis_free(a[i]);
+        cd_typing_free(t[i]);
+        cd_snapshot_free(jobs[i].s);
+    }
+    cd_binary_free(bin);
+    return rc;
+}
+
+static int compare_profiles(const ctxdiff_options *o, ctxdiff_report *r, cd_error *err)
+{
+    cd_profile *p[2] = {NULL, NULL};
+    int rc = cd_pprof_load(o->before, &p[0], err);
+    if (rc == 0)
+        rc = cd_pprof_load(o->after, &p[1], err);
+    cd_pprof_options po;
+    cd_pprof_options_init(&po);
+    po.sample_index = o->sample_index;
+    if (rc == 0)
+        rc = cd_pprof_compare(p[0], p[1], &po, &r->pprof, err);
+    if (rc == 0) {
+        json_t *doc = json_object();
+        json_object_set_new(doc, "schema", json_string("ctxdiff/1"));
+        json_t *tool = json_object();
+        json_object_set_new(tool, "name", json_string("ctxdiff"));
+        json_object_set_new(tool, "version", json_string(ctxdiff_version()));
+        json_object_set_new(doc, "tool", tool);
+        json_object_set_new(doc, "kind", json_string("pprof"));
+        json_object_set_new(doc, "pprof", cd_pprof_to_json(r->pprof));
+        r->doc = doc;
+    }
+    cd_profile_free(p[0]);
+    cd_profile_free(p[1]);
+    return rc;
+}
+
+static const char *format_name(int f)
+{
+    switch (f) {
+    case CTXDIFF_FMT_HEAPDUMP: return "a Go heap dump";
+    case CTXDIFF_FMT_PPROF: return "a pprof profile";
+    case CTXDIFF_FMT_ELF: return "an ELF file";
+    case CTXDIFF_FMT_JSON: return "JSON";
+    default: return "an unknown format";
+    }
+}
+
+int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *err)
+{
+    *out = NULL;
+    if (!o->before || !o->after)
+        return cd_fail(err, CD_EUSAGE, NULL, -1, "two snapshots are needed: BEFORE AFTER");
+    int f[2];
+    const char *paths[2] = {o->before, o->after};
+    for (int i = 0; i < 2; i++) {
+        f[i] = ctxdiff_sniff(paths[i], err);
+        if (f[i] < 0)
+            return -1;
+        if (f[i] == CTXDIFF_FMT_UNKNOWN)
+            return cd_fail(err, CD_EFORMAT, paths[i], 0,
+                           "not a snapshot ctxdiff reads (a Go heap dump or a pprof heap/goroutine profile)");
+        if (f[i] == CTXDIFF_FMT_ELF)
+            return cd_fail(err, CD_EFORMAT, paths[i], 0,
+                           "an ELF file: core files are not supported yet (give heap dumps or pprof profiles; the binary goes with -b)");
+        if (f[i] == CTXDIFF_FMT_JSON)
+            return cd_fail(err, CD_EFORMAT, paths[i], 0, "JSON snapshots are not supported yet");
+    }
+    if (f[0] != f[1])
+        return cd_fail(err, CD_EUSAGE, o->after, -1,
+                       "cannot compare %s (%s) with %s (%s): give two snapshots of the same kind",
+                       o->before, format_name(f[0]), o->after, format_name(f[1]));
+    ctxdiff_report *r = cd_calloc(1, sizeof *r);
+    r->top = o->top;
+    r->paths = o->paths;
+    int rc = f[0] == CTXDIFF_FMT_HEAPDUMP ? compare_heapdumps(o, r, err) : compare_profiles(o, r, err);
+    if (rc < 0) {
+        ctxdiff_report_free(r);
+        return -1;
+    }
+    *out = r;
+    return 0;
+}
+
+void ctxdiff_report_free(ctxdiff_report *r)
+{
+    if (!r)
+        return;
+    json_decref(r->doc);
+    cd_pprof_result_free(r->pprof);
+    free(r);
+}
+
+int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out, int color, cd_error *err)
+{
+    if (strcmp(format, "json") == 0) {
+        if (json_dumpf(r->doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
+            return cd_fail(err, CD_EIO, NULL, -1, "cannot write the report");
+        fputc('\n', out);
+        return 0;
+    }
+    if (strcmp(format, "text") == 0) {
+        if (r->pprof)
+            return cd_pprof_render_text(r->pprof, out) < 0
+                   ? cd_fail(err, CD_EIO, NULL, -1, "cannot write the report") : 0;
+        return cd_render_text(r->doc, out, color, r->top, r->paths);
+    }
+    if (strcmp(format, "markdown") == 0) {
+        if (r->pprof)
+            return cd_fail(err, CD_EUSAGE, NULL, -1, "markdown output is for heap dumps; use text or json for profiles");
+        return cd_render_markdown(r->doc, out, r->top, r->paths);
+    }
+    return cd_fail(err, CD_EUSAGE, NULL, -1, "unknown format '%s' (text, json, markdown)", format);
+}

@@ -1,0 +1,107 @@
+/* ctxdiff.h — libctxdiff, the one public header.
+ *
+ * ctxdiff finds leaked Go contexts in heap snapshots. Given two snapshots
+ * of one service (Go heap dumps written by runtime/debug.WriteHeapDump, or
+ * pprof heap/goroutine profiles) and, for heap dumps, the binary that wrote
+ * them, it builds a report: growth by type, then every surviving cancel
+ * context grouped by who holds it (its retention path from a GC root), with
+ * a verdict per group (canceled but retained, never canceled, ...).
+ *
+ * Use:
+ *     ctxdiff_options o = ctxdiff_defaults();
+ *     o.binary = "./server"; o.before = "a.heapdump"; o.after = "b.heapdump";
+ *     ctxdiff_report *r; cd_error err;
+ *     if (ctxdiff_compare(&o, &r, &err) < 0) { ... err.msg ... }
+ *     ctxdiff_render(r, "text", stdout, 0, &err);
+ *     int crossed = ctxdiff_gate(r, exprs, nexprs, stderr, &err);
+ *     ctxdiff_report_free(r);
+ *
+ * Errors: every call that can fail returns -1 and fills a cd_error with
+ * the kind, the file, the byte offset and a one-line message. The library
+ * never prints (except where given a FILE) and never exits.
+ * Ownership: the caller owns what it creates and frees it with the
+ * matching _free call; free functions accept NULL.
+ * Output is deterministic: the same inputs give the same bytes. */
+#ifndef CTXDIFF_H
+#define CTXDIFF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors ---- */
+enum cd_error_kind {
+    CD_OK = 0,
+    CD_EUSAGE,   /* bad option or argument */
+    CD_EIO,      /* cannot open/read/write a file */
+    CD_EFORMAT,  /* input is not what it claims, truncated or corrupt */
+    CD_EBINARY,  /* the binary is missing, unreadable or does not match */
+    CD_ENOMEM,   /* allocation failed */
+};
+
+typedef struct cd_error {
+    int kind;           /* enum cd_error_kind */
+    char file[512];     /* file the error is about, "" if none */
+    int64_t offset;     /* byte offset in file, -1 if none */
+    char msg[1024];     /* what went wrong, one line, no trailing newline */
+} cd_error;
+
+/* Format err as one line: "FILE: offset N: MSG" (parts omitted when unset). */
+void cd_error_format(const cd_error *err, char *buf, size_t cap);
+
+/* ---- comparing two snapshots ---- */
+
+/* Input formats, found from the bytes (never from the file name). */
+enum ctxdiff_format {
+    CTXDIFF_FMT_UNKNOWN = 0,
+    CTXDIFF_FMT_HEAPDUMP,     /* "go1.7 heap dump" */
+    CTXDIFF_FMT_PPROF,        /* profile.proto (plain or gzip) or pprof text */
+    CTXDIFF_FMT_ELF,          /* an ELF file: core files are not supported yet */
+    CTXDIFF_FMT_JSON,         /* ctxdiff snapshot JSON: not supported yet */
+};
+
+/* Which format the file at path holds; -1 (err filled) if it cannot be read. */
+int ctxdiff_sniff(const char *path, cd_error *err);
+
+typedef struct ctxdiff_options {
+    const char *binary;        /* Go binary that wrote the dumps (-b); may be NULL */
+    const char *before;        /* earlier snapshot */
+    const char *after;         /* later snapshot */
+    int top;                   /* growth-table rows to render (0 = all) */
+    int paths;                 /* example paths per leak group */
+    const char *sample_index;  /* pprof: inuse_space, inuse_objects, ... (NULL = default) */
+    int show_values;           /* allow raw object values in output (off by default) */
+    int no_dominators;         /* skip retained sizes (faster) */
+    int jobs;                  /* threads for loading (1 or 2) */
+} ctxdiff_options;
+
+ctxdiff_options ctxdiff_defaults(void);
+
+typedef struct ctxdiff_report ctxdiff_report;
+
+/* Load, type and compare the two snapshots of o. Returns 0 or -1. */
+int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *err);
+void ctxdiff_report_free(ctxdiff_report *r);
+
+/* Render the report as format ("text", "json", "markdown") to out.
+ * color: use ANSI colour (text only). */
+int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out,
+                   int color, cd_error *err);
+
+/* Evaluate CI gate expressions such as "leaks>0",
+ * "type:context.cancelCtx:count>+100", "bytes>+10%". Prints one line per
+ * crossed threshold to msgs (may be NULL). Returns 1 if any threshold is
+ * crossed, 0 if none, -1 on a malformed expression. */
+int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
+                 FILE *msgs, cd_error *err);
+
+const char *ctxdiff_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,200 @@
+/* gate.c — CI thresholds on a report: expressions such as "leaks>0",
+ * "type:context.cancelCtx:count>+100" or "bytes>+10%" (see ctxdiff(1),
+ * GATES). A value with a sign compares the change (after - before); with
+ * a trailing % the relative change; otherwise the after value. */
+#include <ctype.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "report.h"
+
+#define GI(o, k) ((int64_t)json_integer_value(json_object_get((o), (k))))
+
+typedef struct metric { int64_t before, after; } metric;
+
+static int64_t ctx_total(const json_t *snap)
+{
+    int64_t n = 0;
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)json_object_get(snap, "contexts"), k, v)
+        n += (int64_t)json_integer_value(v);
+    return n;
+}
+
+static int pprof_metric(const json_t *doc, const char *name, metric *m)
+{
+    const json_t *p = json_object_get(doc, "pprof");
+    if (strcmp(name, "leaks") == 0 || strcmp(name, "contexts") == 0) {
+        const json_t *c = json_object_get(json_object_get(p, "context_view"), "total_objects");
+        if (!c)
+            c = json_object_get(json_object_get(p, "goroutine_view"), "context_waits");
+        if (!c)
+            return -1;
+        m->before = GI(c, "before");
+        m->after = GI(c, "after");
+        return 0;
+    }
+    return -1;
+}
+
+static int find_metric(const json_t *doc, const char *name, metric *m)
+{
+    const char *kind = json_string_value(json_object_get(doc, "kind"));
+    if (kind && strcmp(kind, "pprof") == 0)
+        return pprof_metric(doc, name, m);
+    const json_t *snaps = json_object_get(doc, "snapshots");
+    const json_t *b = json_object_get(snaps, "before"), *a = json_object_get(snaps, "after");
+    const json_t *sum = json_object_get(doc, "summary");
+    if (strcmp(name, "leaks") == 0) {
+        m->before = GI(sum, "leaking_contexts_before");
+        m->after = GI(sum, "leaking_contexts");
+    } else if (strcmp(name, "leak-groups") == 0) {
+        m->before = 0;
+        m->after = GI(sum, "leak_groups");
+    } else if (strcmp(name, "bytes") == 0) {
+        m->before = GI(b, "reachable_bytes");
+        m->after = GI(a, "reachable_bytes");
+    } else if (strcmp(name, "objects") == 0) {
+        m->before = GI(b, "reachable_objects");
+        m->after = GI(a, "reachable_objects");
+    } else if (strcmp(name, "goroutines") == 0) {
+        m->before = GI(b, "goroutines");
+        m->after = GI(a, "goroutines");
+    } else if (strcmp(name, "contexts") == 0) {
+        m->before = ctx_total(b);
+        m->after = ctx_total(a);
+    } else if (strncmp(name, "verdict:", 8) == 0) {
+        m->before = m->after = 0;
+        size_t i;
+        const json_t *g;
+        json_array_foreach(json_object_get(doc, "leaks"), i, g) {
+            const char *v = json_string_value(json_object_get(g, "verdict"));
+            if (v && strcmp(v, name + 8) == 0) {
+                m->before += GI(json_object_get(g, "before"), "count");
+                m->after += GI(json_object_get(g, "after"), "count");
+            }
+        }
+    } else if (strncmp(name, "type:", 5) == 0) {
+        const char *last = strrchr(name, ':');
+        if (last == name + 4)
+            return -1;
+        const char *col = last + 1;
+        if (strcmp(col, "count") != 0 && strcmp(col, "bytes") != 0)
+            return -1;
+        size_t tlen = (size_t)(last - (name + 5));
+        m->before = m->after = 0;
+        size_t i;
+        const json_t *row;
+        json_array_foreach(json_object_get(doc, "growth"), i, row) {
+            const char *t = json_string_value(json_object_get(row, "type"));
+            if (t && strlen(t) == tlen && strncmp(t, name + 5, tlen) == 0) {
+                int c = strcmp(col, "count") == 0;
+                m->before = GI(row, c ? "before_count" : "before_bytes");
+                m->after = GI(row, c ? "after_count" : "after_bytes");
+            }
+        }
+    } else {
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_value(const char *s, double *v, int *delta, int *percent)
+{
+    *delta = *s == '+' || *s == '-';
+    char *end;
+    double x = strtod(s, &end);
+    if (end == s)
+        return -1;
+    *percent = 0;
+    double mult = 1;
+    if (*end == '%') {
+        *percent = 1;
+        end++;
+    } else if (*end) {
+        static const struct { const char *suf; double m; } sufs[] = {
+            {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0},
+            {"K", 1e3}, {"M", 1e6}, {"G", 1e9}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}};
+        int found = 0;
+        for (size_t i = 0; i < sizeof sufs / sizeof *sufs; i++)
+            if (strcmp(end, sufs[i].suf) == 0) {
+                mult = sufs[i].m;
+                end += strlen(end);
+                found = 1;
+                break;
+            }
+        if (!found)
+            return -1;
+    }
+    if (*end)
+        return -1;
+    if (*percent && !*delta)
+        *delta = 1;  /* "bytes>10%" means a 10 % rise */
+    *v = x * mult;
+    return 0;
+}
+
+int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
+                 FILE *msgs, cd_error *err)
+{
+    int crossed = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *e = exprs[i];
+        const char *op = e;
+        while (*op && !strchr("<>=!", *op))
+            op++;
+        if (!*op || op == e)
+            return cd_fail(err, CD_EUSAGE, NULL, -1,
+                           "--fail-on '%s': expected METRIC OP VALUE, e.g. leaks>0", e);
+        char name[512];
+        size_t nl = (size_t)(op - e);
+        if (nl >= sizeof name)
+            return cd_fail(err, CD_EUSAGE, NULL, -1, "--fail-on '%s': metric name too long", e);
+        memcpy(name, e, nl);
+        name[nl] = 0;
+        while (nl && isspace((unsigned char)name[nl - 1]))
+            name[--nl] = 0;
+        int oplen = (op[1] == '=') ? 2 : 1;
+        char ops[3] = {op[0], oplen == 2 ? '=' : 0, 0};
+        if (strcmp(ops, "!") == 0 || strcmp(ops, "=") == 0)
+            return cd_fail(err, CD_EUSAGE, NULL, -1, "--fail-on '%s': operator must be >, >=, <, <=, == or !=", e);
+        const char *val = op + oplen;
+        while (isspace((unsigned char)*val))
+            val++;
+        double threshold;
+        int delta, percent;
+        if (parse_value(val, &threshold, &delta, &percent) < 0)
+            return cd_fail(err, CD_EUSAGE, NULL, -1,
+                           "--fail-on '%s': bad value '%s' (a number, +N for growth, N%% for relative growth; K M G KiB MiB GiB)", e, val);
+        metric m;
+        if (find_metric(r->doc, name, &m) < 0)
+            return cd_fail(err, CD_EUSAGE, NULL, -1,
+                           "--fail-on '%s': unknown metric '%s' (leaks, leak-groups, bytes, objects, goroutines, contexts, verdict:NAME, type:NAME:count, type:NAME:bytes)", e, name);
+        double x;
+        if (percent)
+            x = m.before ? (double)(m.after - m.before) * 100.0 / (double)m.before
+                         : (m.after > 0 ? INFINITY : 0);
+        else if (delta)
+            x = (double)(m.after - m.before);
+        else
+            x = (double)m.after;
+        int hit;
+        if (strcmp(ops, ">") == 0) hit = x > threshold;
+        else if (strcmp(ops, ">=") == 0) hit = x >= threshold;
+        else if (strcmp(ops, "<") == 0) hit = x < threshold;
+        else if (strcmp(ops, "<=") == 0) hit = x <= threshold;
+        else if (strcmp(ops, "==") == 0) hit = x == threshold;
+        else hit = x != threshold;
+        if (hit) {
+            crossed = 1;
+            if (msgs)
+                fprintf(msgs, "ctxdiff: threshold crossed: %s (before %" PRId64 ", after %" PRId64 ")\n",
+                        e, m.before, m.after);
+        }
+    }
+    return crossed;
+}

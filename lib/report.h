@@ -1,0 +1,43 @@
+/* report.h — the report model: a JSON document (schema "ctxdiff/1", see
+ * man/ctxdiff.1 and schema/ctxdiff-report.schema.json) that every renderer
+ * reads, so text, JSON and Markdown always say the same thing.
+ *
+ * Stage: render input. compare.c builds it from two analyses; render_*.c
+ * turn it into bytes; gate.c evaluates thresholds on it. */
+#ifndef CD_REPORT_H
+#define CD_REPORT_H
+
+#include <jansson.h>
+
+#include "analysis.h"
+#include "ctxdiff.h"
+
+struct cd_pprof_result;
+
+struct ctxdiff_report {
+    json_t *doc;                     /* the report model (both kinds) */
+    struct cd_pprof_result *pprof;   /* for profile pairs, else NULL */
+    int top;
+    int paths;
+};
+
+typedef struct cd_side {
+    const char *path;
+    const cd_snapshot *s;
+    const cd_typing *t;
+    const cd_analysis *a;
+} cd_side;
+
+/* Build the report document for a heap dump pair. */
+json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
+                            const cd_binary *bin, const ctxdiff_options *o,
+                            json_t *warnings);
+
+int cd_render_text(const json_t *doc, FILE *out, int color, int top, int paths);
+int cd_render_markdown(const json_t *doc, FILE *out, int top, int paths);
+
+/* Small helpers shared by the renderers. */
+void cd_human_bytes(int64_t v, int sign, char *buf, size_t cap);
+void cd_human_count(int64_t v, int sign, char *buf, size_t cap);
+
+#endif
