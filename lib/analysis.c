@@ -225,6 +225,8 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
             in_syncmap = 1;
             sb_add(&w->sig, " -> sync.Map[key]");
         }
+        if (in_syncmap && (w->ctx_of[o] || (a->t->obj_type[o] && !is_std_or_anon(tk))))
+            in_syncmap = 0;  /* out of the map's internals: a context or a user type */
         if (in_syncmap) {
             if (strcmp(tk, "interface {}") == 0)
                 in_syncmap = 0;  /* the value box: the user's value comes next */

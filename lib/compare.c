@@ -448,6 +448,64 @@ static json_t *goroutines_json(const cd_side *sd[NSIDES])
     return arr;
 }
 
+/* Untyped reachable bytes of the after snapshot, by owner: the type and
+ * field of the object (or the root) that holds them on the shortest path. */
+static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
+{
+    const cd_snapshot *s = sd->s;
+    const cd_analysis *a = sd->a;
+    const cd_typing *t = sd->t;
+    cd_strtab keys;
+    cd_strtab_init(&keys);
+    int64_t (*acc)[2] = NULL;
+    size_t cap = 0;
+    for (uint32_t o = 0; o < s->nobj; o++) {
+        if (!a->reached[o] || t->obj_type[o])
+            continue;
+        char buf[1024];
+        uint32_t p = a->parent[o];
+        if (p == CD_NONE32) {
+            uint32_t r = a->root_of[o];
+            snprintf(buf, sizeof buf, "root %s", r != CD_NONE32 ? cd_strtab_get(&t->names, t->root_name[r]) : "?");
+            /* goroutine ids vary: keep the function */
+        } else {
+            const char *pk = t->obj_type[p] ? cd_strtab_get(&t->names, t->obj_type[p]) : "(untyped)";
+            char field[512] = "";
+            uint64_t e = a->parent_edge[o];
+            if (bin && t->obj_btype[p] && !(t->obj_btype[p] & 0x80000000u))
+                cd_field_name(bin, t->obj_btype[p], s->edge_off[e], t->obj_array[p], field, sizeof field);
+            snprintf(buf, sizeof buf, "%s%s", pk, field);
+        }
+        uint32_t k = cd_strtab_add(&keys, buf, strlen(buf));
+        size_t old = cap;
+        CD_GROW(acc, cap, keys.n);
+        if (cap != old)
+            memset(acc + old, 0, (cap - old) * sizeof *acc);
+        acc[k][0]++;
+        acc[k][1] += s->obj_size[o];
+    }
+    json_t *arr = json_array();
+    for (int round = 0; round < 10; round++) {
+        uint32_t best = 0;
+        for (uint32_t k = 1; k < keys.n; k++)
+            if (acc[k][1] > 0 && (!best || acc[k][1] > acc[best][1] ||
+                                  (acc[k][1] == acc[best][1] &&
+                                   strcmp(cd_strtab_get(&keys, k), cd_strtab_get(&keys, best)) < 0)))
+                best = k;
+        if (!best)
+            break;
+        json_t *j = json_object();
+        json_object_set_new(j, "owner", json_string(cd_strtab_get(&keys, best)));
+        json_object_set_new(j, "objects", json_integer(acc[best][0]));
+        json_object_set_new(j, "bytes", json_integer(acc[best][1]));
+        json_array_append_new(arr, j);
+        acc[best][1] = -1;
+    }
+    free(acc);
+    cd_strtab_free(&keys);
+    return arr;
+}
+
 json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
                             const cd_binary *bin, const ctxdiff_options *o,
                             json_t *warnings)
@@ -479,6 +537,7 @@ json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
     json_t *leaks = leaks_json(sd, o, summary);
     json_object_set_new(doc, "leaks", leaks);
     json_object_set_new(doc, "goroutines", goroutines_json(sd));
+    json_object_set_new(doc, "untyped", untyped_json(after, bin));
     int64_t rb0 = (int64_t)before->a->reach_bytes, rb1 = (int64_t)after->a->reach_bytes;
     json_object_set_new(summary, "reachable_bytes_delta", json_integer(rb1 - rb0));
     json_object_set_new(summary, "reachable_objects_delta",

@@ -263,6 +263,22 @@ static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t d
     const cd_type *tt = ty(k->bin, target);
     if (!tt)
         return;
+    /* Go 1.24+ sync.Map (internal/sync.HashTrieMap): a *node[K,V] points at
+       an entry[K,V] or an indirect[K,V], told apart by node.isEntry. */
+    if (has_prefix(tt->name, "internal/sync.node[") && dst_off == start) {
+        unsigned char isentry;
+        cd_error e;
+        if (cd_snapshot_read(s, dst, start, &isentry, 1, &e) < 0)
+            return;
+        char name[512];
+        snprintf(name, sizeof name, "internal/sync.%s%s", isentry ? "entry" : "indirect",
+                 tt->name + strlen("internal/sync.node"));
+        uint32_t real = cd_binary_type_by_name(k->bin, name);
+        if (real) {
+            target = real;
+            tt = ty(k->bin, real);
+        }
+    }
     if (dst_off == start) {
         set_type(k, dst, target, array, src);
     } else if (tt->size && (dst_off - start) % tt->size == 0 && dst_off > start) {
