@@ -247,6 +247,8 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
     if (repeat)
         sb_add(&w->sig, " (repeated)");
     sb_add(&w->sig, " -> %s", cd_ctx_kind_name(c->kind));
+    sb_add(&w->path, "%s\t%s\t0x%llx\n", cd_ctx_kind_name(c->kind),
+           c->canceled ? " (canceled)" : " (not canceled)", (unsigned long long)s->obj_addr[c->obj]);
 
     /* Holder: walking back from the context, the first named owner. */
     for (size_t i = 0; i < nh && !holder; i++) {

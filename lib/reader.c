@@ -26,7 +26,7 @@ int cd_reader_open(cd_reader *r, const char *path, cd_error *err)
         return cd_fail(err, CD_EIO, path, -1, "not a regular file");
     }
     r->size = (uint64_t)st.st_size;
-    r->buf_cap = WINDOW;
+    r->buf_cap = r->size < WINDOW ? (size_t)r->size + 1 : WINDOW;
     r->buf = cd_malloc(r->buf_cap);
     return 0;
 }
@@ -129,7 +129,7 @@ int cd_read_lenbytes(cd_reader *r, unsigned char **scratch, size_t *scap,
         return -1;
     if (n > cd_reader_left(r))
         return cd_fail(r->err, CD_EFORMAT, r->path, (int64_t)start,
-                       "%s length %llu exceeds the %llu bytes left", what,
+                       "truncated: %s length %llu exceeds the %llu bytes left", what,
                        (unsigned long long)n, (unsigned long long)cd_reader_left(r));
     if (n > max)
         return cd_fail(r->err, CD_EFORMAT, r->path, (int64_t)start,

@@ -89,7 +89,7 @@ static void header(const json_t *doc, FILE *out, const style *st)
     cd_human_count(GET_I(sum, "goroutines_delta"), 1, dn, sizeof dn);
     int64_t t0 = GET_I(b, "last_gc_unix_ns"), t1 = GET_I(a, "last_gc_unix_ns");
     fprintf(out, "change reachable %s, goroutines %s", d, dn);
-    if (t0 > 0 && t1 > t0) {
+    if (t0 > 0 && t1 - t0 >= 1000000000) {
         double secs = (double)(t1 - t0) / 1e9;
         char rate[32];
         cd_human_bytes((int64_t)((double)GET_I(sum, "reachable_bytes_delta") * 60 / secs), 1, rate, sizeof rate);
@@ -133,10 +133,14 @@ static void path_tree(const json_t *path, FILE *out, const style *st)
     for (size_t i = 0; i < n; i++) {
         const json_t *h = json_array_get(path, i);
         if (i == 0) {
-            fprintf(out, "      %s+ %s %s%s\n", st->dim, GET_S(h, "root"), GET_S(h, "name"), st->off);
+            const char *kind = GET_S(h, "root");
+            fprintf(out, "      %s+ %s%s%s%s\n", st->dim, kind, *kind ? " " : "", GET_S(h, "name"), st->off);
             continue;
         }
-        fprintf(out, "      | %s%s\n", GET_S(h, "type"), GET_S(h, "field"));
+        if (i + 1 == n)
+            fprintf(out, "      `-> %s%s%s%s\n", st->bold, GET_S(h, "type"), st->off, GET_S(h, "field"));
+        else
+            fprintf(out, "      |  %s%s\n", GET_S(h, "type"), GET_S(h, "field"));
     }
 }
 

@@ -1,0 +1,20 @@
+#!/bin/sh
+# deps.sh — installs what building and testing ctxdiff needs on Debian 12
+# (as root), only the packages that are missing. Go (golang-go) is used by
+# the tests to compare with `go tool pprof`; ctxdiff itself does not need it.
+set -u
+pkgs="build-essential meson ninja-build pkg-config libjansson-dev libdwarf-dev libelf-dev zlib1g-dev python3 python3-jsonschema golang-go"
+missing=""
+for p in $pkgs; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+    echo "deps.sh: missing packages:$missing; run as root (or: sudo apt-get install$missing)" >&2
+    exit 2
+fi
+echo "deps.sh: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || { echo "deps.sh: apt-get update failed" >&2; exit 2; }
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing >/dev/null || { echo "deps.sh: apt-get install failed" >&2; exit 2; }
