@@ -120,7 +120,8 @@ static json_t *growth_json(const cd_side *sd[NSIDES])
             idx[m++] = i;
     sort_ctx c = {rows, &names};
     g_sort = &c;
-    qsort(idx, m, sizeof *idx, cmp_growth_idx);
+    if (m)
+        qsort(idx, m, sizeof *idx, cmp_growth_idx);
     g_sort = NULL;
     json_t *arr = json_array();
     for (size_t i = 0; i < m; i++) {
@@ -298,7 +299,8 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
                             g->verdict == CD_V_TIMER_PENDING))
             g->verdict = CD_V_NONE;
     }
-    qsort(groups, ng, sizeof *groups, cmp_groups);
+    if (ng)
+        qsort(groups, ng, sizeof *groups, cmp_groups);
 
     json_t *arr = json_array();
     int64_t leak_ctx[NSIDES] = {0, 0}, none_ctx[NSIDES] = {0, 0}, leak_bytes[NSIDES] = {0, 0};

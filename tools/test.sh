@@ -8,7 +8,8 @@ sh tools/deps.sh || exit 2
 sh tools/build.sh build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 sh tools/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
     || { echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1; }
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+# exit code 86 for sanitizer reports, so they never pass for "threshold crossed" (1)
+export ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=86
 total_ok=0 total_fail=0
 for dir in build build-asan; do
     echo "== meson test ($dir)"
