@@ -110,6 +110,17 @@ static int is_std_or_anon(const char *t)
 
 typedef struct hop { uint32_t obj; uint64_t edge; } hop;
 
+static int is_map_internal(const char *t)
+{
+    static const char *const prefixes[] = {"hash<", "bucket<", "[]bucket<", "map<", "table<",
+                                           "[]table<", "[]*table<", "groupReference<", "group<",
+                                           "[]group<", "[]*group<"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (strncmp(t, prefixes[i], strlen(prefixes[i])) == 0)
+            return 1;
+    return 0;
+}
+
 static void normalise_root(const char *name, char *buf, size_t cap)
 {
     /* "goroutine 42 main.worker ctx" -> "goroutine main.worker ctx" */
@@ -227,11 +238,16 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
         }
         if (in_syncmap && (w->ctx_of[o] || (a->t->obj_type[o] && !is_std_or_anon(tk))))
             in_syncmap = 0;  /* out of the map's internals: a context or a user type */
+        /* map internals (buckets, overflow and old buckets during growth,
+           swiss tables and groups) are one abstract step: map[key] */
+        if (is_map_internal(tk))
+            snprintf(step, sizeof step, "map[key]");
         if (in_syncmap) {
             if (strcmp(tk, "interface {}") == 0)
                 in_syncmap = 0;  /* the value box: the user's value comes next */
         } else if (strcmp(step, prev_step) == 0) {
-            repeat++;
+            if (strcmp(step, "map[key]") != 0)
+                repeat++;
         } else {
             if (repeat)
                 sb_add(&w->sig, " (repeated)");
