@@ -359,9 +359,9 @@ int cd_pprof__gunzip(const unsigned char *in, size_t n, size_t max,
                      cd_error *err);
 /* Inflate at most cap bytes from the start of the gzip bytes in[0..n)
  * (which may be cut anywhere). Returns the byte count, -1 on a gzip
- * error. */
+ * error; *complete = 1 when the first member ended within them. */
 long cd_pprof__gunzip_peek(const unsigned char *in, size_t n,
-                           unsigned char *out, size_t cap);
+                           unsigned char *out, size_t cap, int *complete);
 
 /* pprof_proto.c: decode profile.proto in p->data (already set). */
 int cd_pprof__decode_proto(cd_profile *p, cd_error *err);

@@ -91,8 +91,9 @@ int cd_pprof__gunzip(const unsigned char *in, size_t n, size_t max,
 }
 
 long cd_pprof__gunzip_peek(const unsigned char *in, size_t n,
-                           unsigned char *out, size_t cap)
+                           unsigned char *out, size_t cap, int *complete)
 {
+    *complete = 0;
     z_stream z;
     memset(&z, 0, sizeof z);
     if (inflateInit2(&z, 16 + MAX_WBITS) != Z_OK)
@@ -108,6 +109,7 @@ long cd_pprof__gunzip_peek(const unsigned char *in, size_t n,
     int rc = inflate(&z, Z_SYNC_FLUSH);
     long got = (long)(cap - z.avail_out);
     inflateEnd(&z);
+    *complete = rc == Z_STREAM_END;
     if (rc == Z_OK || rc == Z_STREAM_END || rc == Z_BUF_ERROR)
         return got;
     return -1;

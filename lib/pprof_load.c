@@ -121,13 +121,16 @@ int cd_pprof_sniff(const unsigned char *head, size_t n)
         return CD_PPROF_NOT;
     if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
         unsigned char buf[4096];
-        long got = cd_pprof__gunzip_peek(head, n, buf, sizeof buf);
+        int complete;
+        long got = cd_pprof__gunzip_peek(head, n, buf, sizeof buf, &complete);
         if (got < 0)
             return CD_PPROF_NOT;
         int f = sniff_plain(buf, (size_t)got);
         if (f != CD_PPROF_NOT)
             return f | CD_PPROF_GZIPPED;
-        return got < 64 ? (CD_PPROF_MAYBE | CD_PPROF_GZIPPED) : CD_PPROF_NOT;
+        /* Too little inflated to tell (the head stops early): maybe. */
+        return got < 32 && !complete ? (CD_PPROF_MAYBE | CD_PPROF_GZIPPED)
+                                     : CD_PPROF_NOT;
     }
     return sniff_plain(head, n);
 }
@@ -179,6 +182,15 @@ static int decode(cd_profile *p, cd_error *err)
         if (p->data_len >= 16 && !memcmp(p->data, "go1.7 heap dump\n", 16))
             return cd_fail(err, CD_EFORMAT, p->path, 0,
                            "this is a Go heap dump, not a pprof profile");
+        /* Not clearly a profile.proto from its head (unknown fields, or an
+         * error early on): decode it anyway, like pprof does, and keep the
+         * decoder's precise message when the first field is a Profile
+         * field. */
+        p->format = CD_PPROF_PROTO | gz;
+        if (cd_pprof__decode_proto(p, err) == 0)
+            return 0;
+        if (proto_head(p->data, 1 + (p->data[0] >= 0x80)))
+            return -1;
         return cd_fail(err, CD_EFORMAT, p->path, 0,
                        "not a pprof profile: neither profile.proto (plain or "
                        "gzip) nor heap/goroutine profile text");

@@ -774,6 +774,9 @@ int cd_pprof__decode_proto(cd_profile *p, cd_error *err)
     int rc = pass_a(&c);
     if (!rc && p->nstr == 0)
         rc = fail(&c, NULL, "no string table (string_table[0] must be \"\")");
+    if (!rc && p->nsample > 0 && p->ntype == 0)
+        rc = fail(&c, NULL, "%u samples but no sample_type (pprof: \"missing "
+                  "sample type information\")", p->nsample);
     if (!rc)
         rc = pass_b(&c);
     if (!rc)
