@@ -1,0 +1,3 @@
+module ctxprog
+
+go 1.19
