@@ -508,18 +508,24 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
     return arr;
 }
 
-json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
-                            const cd_binary *bin, const ctxdiff_options *o,
-                            json_t *warnings)
+json_t *cd_report_new(const char *kind)
 {
-    const cd_side *sd[NSIDES] = {before, after};
     json_t *doc = json_object();
     json_object_set_new(doc, "schema", json_string("ctxdiff/1"));
     json_t *tool = json_object();
     json_object_set_new(tool, "name", json_string("ctxdiff"));
     json_object_set_new(tool, "version", json_string(ctxdiff_version()));
     json_object_set_new(doc, "tool", tool);
-    json_object_set_new(doc, "kind", json_string("heapdump"));
+    json_object_set_new(doc, "kind", json_string(kind));
+    return doc;
+}
+
+json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
+                            const cd_binary *bin, const ctxdiff_options *o,
+                            json_t *warnings)
+{
+    const cd_side *sd[NSIDES] = {before, after};
+    json_t *doc = cd_report_new("heapdump");
     if (bin) {
         json_t *b = json_object();
         json_object_set_new(b, "path", json_string(bin->path));

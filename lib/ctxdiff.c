@@ -188,13 +188,7 @@ static int compare_profiles(const ctxdiff_options *o, ctxdiff_report *r, cd_erro
     if (rc == 0)
         rc = cd_pprof_compare(p[0], p[1], &po, &r->pprof, err);
     if (rc == 0) {
-        json_t *doc = json_object();
-        json_object_set_new(doc, "schema", json_string("ctxdiff/1"));
-        json_t *tool = json_object();
-        json_object_set_new(tool, "name", json_string("ctxdiff"));
-        json_object_set_new(tool, "version", json_string(ctxdiff_version()));
-        json_object_set_new(doc, "tool", tool);
-        json_object_set_new(doc, "kind", json_string("pprof"));
+        json_t *doc = cd_report_new("pprof");
         json_object_set_new(doc, "pprof", cd_pprof_to_json(r->pprof));
         r->doc = doc;
     }

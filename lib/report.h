@@ -28,6 +28,10 @@ typedef struct cd_side {
     const cd_analysis *a;
 } cd_side;
 
+/* A new report document with its schema, tool and kind ("heapdump",
+ * "pprof") keys. */
+json_t *cd_report_new(const char *kind);
+
 /* Build the report document for a heap dump pair. */
 json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
                             const cd_binary *bin, const ctxdiff_options *o,
