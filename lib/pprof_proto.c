@@ -55,13 +55,38 @@ typedef struct dec {
     const unsigned char *period_type_at;
     int64_t drop_x, keep_x, default_x;
     const unsigned char *drop_at, *keep_at, *default_at;
+    /* The record being decoded, formatted into what[] only on failure
+     * (formatting it for every record would cost more than decoding). */
+    const char *rk, *sk;
+    uint32_t ri, si;
+    char what[96];
 } dec;
+
+static void set_rec(dec *c, const char *rk, uint32_t ri)
+{
+    c->rk = rk;
+    c->ri = ri;
+    c->sk = NULL;
+}
+
+static void set_sub(dec *c, const char *sk, uint32_t si)
+{
+    c->sk = sk;
+    c->si = si;
+}
 
 static int fail(dec *c, const unsigned char *at, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static int fail(dec *c, const unsigned char *at, const char *fmt, ...)
 {
     char msg[768];
+    if (c->rk && c->sk)
+        snprintf(c->what, sizeof c->what, "%s #%u %s %u", c->rk, c->ri, c->sk,
+                 c->si);
+    else if (c->rk)
+        snprintf(c->what, sizeof c->what, "%s #%u", c->rk, c->ri);
+    else
+        snprintf(c->what, sizeof c->what, "Profile");
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -316,9 +341,21 @@ static int sub_id(dec *c, const fld *outer, const char *what, uint64_t *id)
             if (want_wt(c, &f, WT_VARINT, 0, what, "id"))
                 return -1;
             *id = f.u;
+            return 0;   /* pass C refuses a second, different id */
         }
     }
     return rc;
+}
+
+/* An id field met again in pass C must repeat the first one (pass B
+ * registered the first). */
+static int same_id(dec *c, const fld *f, uint64_t *id)
+{
+    if (*id && *id != f->u)
+        return fail(c, f->at, "%s: id given twice (%llu, then %llu)", c->what,
+                    (unsigned long long)*id, (unsigned long long)f->u);
+    *id = f->u;
+    return 0;
 }
 
 static int pass_b(dec *c)
@@ -330,7 +367,7 @@ static int pass_b(dec *c)
     idtab_init(&c->maps, p->nmapping);
     idtab_init(&c->funcs, p->nfunction);
     idtab_init(&c->locs, p->nlocation);
-    char what[64];
+    const char *what = c->what;
     while (next_field(c, &q, end, &f, "Profile") == 1) {
         idtab *t = NULL;
         uint32_t idx = 0;
@@ -351,18 +388,20 @@ static int pass_b(dec *c)
         if (f.num == 5) { t = &c->funcs; idx = nf++; kind = "function"; }
         if (!t)
             continue;
-        snprintf(what, sizeof what, "%s #%u", kind, idx);
+        set_rec(c, kind, idx);
         uint64_t id;
-        if (sub_id(c, &f, what, &id) < 0)
+        if (sub_id(c, &f, c->what, &id) < 0)
             return -1;
         if (id == 0)
             return fail(c, f.at, "%s: id 0 is reserved", what);
+        /* (what is filled by fail() from the record set above) */
         uint32_t prev = idtab_get(t, id);
         if (prev)
             return fail(c, f.at, "%s: id %llu is used by %s #%u too", what,
                         (unsigned long long)id, kind, prev - 1);
         idtab_put(t, id, idx + 1);
     }
+    set_rec(c, NULL, 0);
     return 0;
 }
 
@@ -395,8 +434,8 @@ static int dec_valtype(dec *c, const unsigned char *d, size_t n,
 
 static int dec_mapping(dec *c, const fld *outer, uint32_t i)
 {
-    char what[48];
-    snprintf(what, sizeof what, "mapping #%u", i);
+    set_rec(c, "mapping", i);
+    const char *what = c->what;
     cd_pmapping *m = &c->p->mapping[i];
     const unsigned char *q = outer->d, *end = outer->d + outer->n;
     fld f;
@@ -412,7 +451,10 @@ static int dec_mapping(dec *c, const fld *outer, uint32_t i)
         if (want_wt(c, &f, WT_VARINT, 0, what, names[f.num]))
             return -1;
         switch (f.num) {
-        case 1: m->id = f.u; break;
+        case 1:
+            if (same_id(c, &f, &m->id))
+                return -1;
+            break;
         case 2: m->start = f.u; break;
         case 3: m->limit = f.u; break;
         case 4: m->offset = f.u; break;
@@ -434,8 +476,8 @@ static int dec_mapping(dec *c, const fld *outer, uint32_t i)
 
 static int dec_function(dec *c, const fld *outer, uint32_t i)
 {
-    char what[48];
-    snprintf(what, sizeof what, "function #%u", i);
+    set_rec(c, "function", i);
+    const char *what = c->what;
     cd_pfunction *fn = &c->p->function[i];
     const unsigned char *q = outer->d, *end = outer->d + outer->n;
     fld f;
@@ -451,8 +493,10 @@ static int dec_function(dec *c, const fld *outer, uint32_t i)
             continue;
         if (want_wt(c, &f, WT_VARINT, 0, what, names[f.num]))
             return -1;
-        if (f.num == 1)
-            fn->id = f.u;
+        if (f.num == 1) {
+            if (same_id(c, &f, &fn->id))
+                return -1;
+        }
         else if (f.num == 5)
             fn->start_line = (int64_t)f.u;
         else {
@@ -502,8 +546,8 @@ static int dec_line(dec *c, const fld *outer, const char *lwhat)
 
 static int dec_location(dec *c, const fld *outer, uint32_t i)
 {
-    char what[48], lwhat[64];
-    snprintf(what, sizeof what, "location #%u", i);
+    set_rec(c, "location", i);
+    const char *what = c->what, *lwhat = c->what;
     cd_profile *p = c->p;
     cd_plocation *l = &p->location[i];
     const unsigned char *q = outer->d, *end = outer->d + outer->n;
@@ -520,16 +564,19 @@ static int dec_location(dec *c, const fld *outer, uint32_t i)
                     names[f.num]))
             return -1;
         switch (f.num) {
-        case 1: l->id = f.u; break;
+        case 1:
+            if (same_id(c, &f, &l->id))
+                return -1;
+            break;
         case 2: mid = f.u; break;
         case 3: l->address = f.u; break;
         case 4:
-            snprintf(lwhat, sizeof lwhat, "%s line %u", what,
-                     p->nline - l->line_off);
+            set_sub(c, "line", p->nline - l->line_off);
             if (p->nline == UINT32_MAX)
                 return fail(c, f.at, "too many lines");
             if (dec_line(c, &f, lwhat))
                 return -1;
+            set_sub(c, NULL, 0);
             break;
         case 5: l->is_folded = f.u != 0; break;
         }
@@ -634,8 +681,7 @@ static int put_loc(dec *c, const fld *f, uint64_t id, void *arg)
                     (unsigned long long)id);
     if (p->nloc == UINT32_MAX)
         return fail(c, f->at, "too many sample locations");
-    CD_GROW(p->loc, c->cap_loc, (size_t)p->nloc + 1);
-    p->loc[p->nloc++] = li - 1;
+    p->loc[p->nloc++] = li - 1;   /* room reserved by dec_sample */
     return 0;
 }
 
@@ -647,15 +693,16 @@ static int put_val(dec *c, const fld *f, uint64_t v, void *arg)
         return fail(c, f->at, "%s: more values than the %u sample_type "
                     "entries", s->what, p->ntype);
     size_t at = (size_t)s->idx * p->ntype + s->nval++;
-    CD_GROW(p->value, c->cap_value, at + 1);
+    if (at >= c->cap_value)
+        CD_GROW(p->value, c->cap_value, at + 1);
     p->value[at] = (int64_t)v;
     return 0;
 }
 
 static int dec_sample(dec *c, const fld *outer, uint32_t i)
 {
-    char what[48], lwhat[64];
-    snprintf(what, sizeof what, "sample #%u", i);
+    set_rec(c, "sample", i);
+    const char *what = c->what, *lwhat = c->what;
     cd_profile *p = c->p;
     cd_psample *s = &p->sample[i];
     const unsigned char *q = outer->d, *end = outer->d + outer->n;
@@ -679,10 +726,10 @@ static int dec_sample(dec *c, const fld *outer, uint32_t i)
             if (each_scalar(c, &f, what, "value", put_val, &sc))
                 return -1;
         } else {
-            snprintf(lwhat, sizeof lwhat, "%s label %u", what,
-                     p->nlabel - s->label_off);
+            set_sub(c, "label", p->nlabel - s->label_off);
             if (dec_label(c, &f, lwhat))
                 return -1;
+            set_sub(c, NULL, 0);
         }
     }
     if (rc < 0)
@@ -714,12 +761,12 @@ static int pass_c(dec *c)
     const unsigned char *q = c->base, *end = c->base + p->data_len;
     fld f;
     uint32_t nst = 0, ns = 0, nm = 0, nl = 0, nf = 0;
-    char what[48];
     while (next_field(c, &q, end, &f, "Profile") == 1) {
+        set_rec(c, NULL, 0);
         switch (f.num) {
         case 1:
-            snprintf(what, sizeof what, "sample_type #%u", nst);
-            if (dec_valtype(c, f.d, f.n, what, &p->sample_type[nst++]))
+            set_rec(c, "sample_type", nst);
+            if (dec_valtype(c, f.d, f.n, c->what, &p->sample_type[nst++]))
                 return -1;
             break;
         case 2:
@@ -746,6 +793,7 @@ static int pass_c(dec *c)
             break;
         }
     }
+    set_rec(c, NULL, 0);
     if (c->period_type &&
         dec_valtype(c, c->period_type, c->period_type_n, "period_type",
                     &p->period_type))

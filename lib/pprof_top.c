@@ -78,21 +78,27 @@ static int kset_eq(const void *ctx, uint32_t id)
     return b - a == q->n && !memcmp(q->s->arena.b + a, q->k, q->n);
 }
 
-static uint32_t kset_add(kset *s, const unsigned char *k, size_t n, int *added)
+static uint32_t kset_add_h(kset *s, const unsigned char *k, size_t n,
+                           uint64_t h, int *added)
 {
     if (!s->cap) {
         CD_GROW(s->off, s->cap, 1);
         s->off[0] = 0;
     }
     kq q = { s, k, n };
-    uint32_t id = cd_pprof__intern(&s->map, cd_hash_bytes(k, n, 0x70707266),
-                                   kset_eq, &q, (uint32_t)s->n, added);
+    uint32_t id = cd_pprof__intern(&s->map, h, kset_eq, &q, (uint32_t)s->n,
+                                   added);
     if (*added) {
         bput(&s->arena, k, n);
         CD_GROW(s->off, s->cap, s->n + 2);
         s->off[++s->n] = s->arena.len;
     }
     return id;
+}
+
+static uint32_t kset_add(kset *s, const unsigned char *k, size_t n, int *added)
+{
+    return kset_add_h(s, k, n, cd_hash_bytes(k, n, 0x70707266), added);
 }
 
 static void kset_free(kset *s)
@@ -102,30 +108,49 @@ static void kset_free(kset *s)
     free(s->off);
 }
 
+/* Hash of a sequence of 64-bit words (cheaper than bytewise FNV). */
+static uint64_t hash_words(const uint64_t *w, size_t n, uint64_t h)
+{
+    for (size_t i = 0; i < n; i++)
+        h = cd_hash64(h ^ w[i]);
+    return h;
+}
+
 /* Graph node (a function at "functions" granularity). */
 typedef struct node {
     char *name;             /* PrintableName */
     char *sprint;           /* fmt.Sprint(NodeInfo), for the last tiebreak */
 } node;
 
+/* A merged sample: its first source sample stands for its key. */
+typedef struct msample {
+    uint32_t k;             /* 0 after, 1 before */
+    uint32_t si;            /* sample index in that profile */
+    int64_t a, b;           /* after sum, before sum of the column */
+} msample;
+
 typedef struct top {
     const cd_pprof_options *o;
-    kset locs;              /* canonical locations */
-    uint32_t *lnode_off;    /* per canonical location: nodes [off, off+n) */
-    uint32_t *lnode_n;
+    const cd_profile *ps[2];        /* after, before */
+    uint32_t *cf[2], *cm[2], *cl[2];/* function/mapping/location -> canonical */
+    kset funcs, maps, locs, nodes;
+    uint32_t *fnode;                /* canonical function -> node, NONE unnamed */
+    size_t cap_fnode;
+    uint32_t *lnode_off, *lnode_n;  /* canonical location -> its nodes */
     size_t lcap1, lcap2;
-    uint32_t *lnodes;       /* node ids, innermost line first */
+    uint32_t *lnodes;               /* node ids, innermost line first */
     size_t nlnodes, cap_lnodes;
-    kset nodes;
     node *node;
     size_t cap_node;
-    kset samples;           /* merged samples */
-    int64_t *sa, *sb;       /* after sum, before sum (column idx) */
-    uint32_t *sl;           /* stacks of merged samples (canonical locs) */
-    size_t nsl, cap_sl;
-    uint32_t *sl_off;       /* per merged sample: its stack in sl */
-    uint32_t *snloc;
-    size_t cap_sa, cap_sb, cap_sloc, cap_snloc;
+    uint8_t *inl_node;              /* node is an inlined line somewhere */
+    size_t cap_inl;
+    cd_map64 smap;                  /* merged samples */
+    msample *ms;
+    size_t nms, cap_ms;
+    uint32_t *stk;                  /* scratch: canonical stack */
+    size_t cap_stk;
+    uint32_t *lab, *lab2;           /* scratch: sorted label indexes */
+    size_t cap_lab, cap_lab2;
     bbuf key;
 } top;
 
@@ -146,19 +171,11 @@ static void base_name(cd_pstr s, bbuf *out)
     bput(out, p + i, n - i);
 }
 
-/* The node of one line (fn == NONE: a location without lines). */
-static uint32_t node_of(top *t, const cd_profile *p, const cd_plocation *l,
-                        uint32_t fn)
+/* The node for a function name, or for an unnamed function / a location
+ * without lines ("[objfile]" or "<unknown>", told apart by start line). */
+static uint32_t node_key(top *t, cd_pstr name, cd_pstr objfile,
+                         int64_t start_line)
 {
-    cd_pstr objfile = { "", 0 };
-    if (l->mapping)
-        objfile = p->str[p->mapping[l->mapping - 1].file];
-    cd_pstr name = { "", 0 };
-    int64_t start_line = 0;
-    if (fn != NONE) {
-        name = p->str[p->function[fn].name];
-        start_line = p->function[fn].start_line;
-    }
     bbuf *k = &t->key;
     k->len = 0;
     if (name.len) {
@@ -173,9 +190,11 @@ static uint32_t node_of(top *t, const cd_profile *p, const cd_plocation *l,
     uint32_t id = kset_add(&t->nodes, k->b, k->len, &added);
     if (added) {
         CD_GROW(t->node, t->cap_node, (size_t)id + 1);
+        CD_GROW(t->inl_node, t->cap_inl, (size_t)id + 1);
+        t->inl_node[id] = 0;
         node *n = &t->node[id];
         bbuf nm = { 0 }, sp = { 0 };
-        char num[32];
+        char num[48];
         if (name.len) {
             bput(&nm, name.s, name.len);
             bput(&sp, "{", 1);
@@ -202,59 +221,100 @@ static uint32_t node_of(top *t, const cd_profile *p, const cd_plocation *l,
     return id;
 }
 
-/* Canonical location id of location li of p (pprof's locationKey over the
- * merged mapping and functions). */
-static uint32_t canon_loc(top *t, const cd_profile *p, uint32_t li)
+/* Canonical functions (pprof's functionKey) and mappings (mappingKey) of
+ * profile k. */
+static void canon_funcs_maps(top *t, int k)
 {
-    const cd_plocation *l = &p->location[li];
-    bbuf *k = &t->key;
-    k->len = 0;
-    uint64_t addr = l->address;
-    if (l->mapping) {
-        const cd_pmapping *m = &p->mapping[l->mapping - 1];
+    const cd_profile *p = t->ps[k];
+    bbuf *key = &t->key;
+    t->cf[k] = cd_malloc((p->nfunction ? p->nfunction : 1) * sizeof *t->cf[k]);
+    for (uint32_t i = 0; i < p->nfunction; i++) {
+        const cd_pfunction *f = &p->function[i];
+        key->len = 0;
+        bput_u64(key, (uint64_t)f->start_line);
+        bput_str(key, p->str[f->name]);
+        bput_str(key, p->str[f->system_name]);
+        bput_str(key, p->str[f->filename]);
+        int added;
+        uint32_t id = kset_add(&t->funcs, key->b, key->len, &added);
+        t->cf[k][i] = id;
+        if (added) {
+            CD_GROW(t->fnode, t->cap_fnode, (size_t)id + 1);
+            cd_pstr nm = p->str[f->name];
+            t->fnode[id] = nm.len ? node_key(t, nm, (cd_pstr){ "", 0 }, 0) : NONE;
+        }
+    }
+    t->cm[k] = cd_malloc((p->nmapping ? p->nmapping : 1) * sizeof *t->cm[k]);
+    for (uint32_t i = 0; i < p->nmapping; i++) {
+        const cd_pmapping *m = &p->mapping[i];
         uint64_t size = m->limit - m->start;
         size = size + 0x1000 - 1;
         size = size - size % 0x1000;
-        bput_u8(k, 1);
-        bput_u64(k, size);
-        bput_u64(k, m->offset);
+        key->len = 0;
+        bput_u64(key, size);
+        bput_u64(key, m->offset);
         cd_pstr id = p->str[m->build_id];
-        bput_str(k, id.len ? id : p->str[m->file]);
-        addr -= m->start;
-    } else {
-        bput_u8(k, 0);
+        bput_str(key, id.len ? id : p->str[m->file]);
+        int added;
+        t->cm[k][i] = kset_add(&t->maps, key->b, key->len, &added);
     }
-    bput_u64(k, addr);
-    bput_u8(k, l->is_folded);
-    bput_u32(k, l->nline);
+}
+
+/* Canonical location of location li of profile k: pprof's locationKey
+ * (address - mapping start, mapping, is_folded, [(function, line)...]). */
+static uint32_t canon_loc(top *t, int k, uint32_t li)
+{
+    const cd_profile *p = t->ps[k];
+    const cd_plocation *l = &p->location[li];
+    uint64_t w[8];
+    bbuf *key = &t->key;
+    key->len = 0;
+    uint64_t addr = l->address;
+    uint64_t mid = 0;
+    if (l->mapping) {
+        mid = (uint64_t)t->cm[k][l->mapping - 1] + 1;
+        addr -= p->mapping[l->mapping - 1].start;
+    }
+    w[0] = mid;
+    w[1] = addr;
+    w[2] = (uint64_t)l->is_folded << 32 | l->nline;
+    bput(key, w, 3 * sizeof *w);
     for (uint32_t i = 0; i < l->nline; i++) {
         const cd_pline *ln = &p->line[l->line_off + i];
-        const cd_pfunction *f = &p->function[ln->function];
-        bput_u64(k, (uint64_t)f->start_line);
-        bput_str(k, p->str[f->name]);
-        bput_str(k, p->str[f->system_name]);
-        bput_str(k, p->str[f->filename]);
-        bput_u64(k, (uint64_t)ln->line);
+        w[0] = t->cf[k][ln->function];
+        w[1] = (uint64_t)ln->line;
+        bput(key, w, 2 * sizeof *w);
     }
     int added;
-    uint32_t id = kset_add(&t->locs, k->b, k->len, &added);
+    uint32_t id = kset_add_h(&t->locs, key->b, key->len,
+                             hash_words((const uint64_t *)(const void *)key->b,
+                                        key->len / 8, 0x6c6f63), &added);
     if (added) {
         CD_GROW(t->lnode_off, t->lcap1, (size_t)id + 1);
         CD_GROW(t->lnode_n, t->lcap2, (size_t)id + 1);
         uint32_t nn = l->nline ? l->nline : 1;
-        uint32_t ids[64];
-        uint32_t *tmp = nn <= 64 ? ids : cd_malloc(nn * sizeof *tmp);
-        /* node_of reuses t->key, so compute after the key is stored */
-        for (uint32_t i = 0; i < nn; i++)
-            tmp[i] = node_of(t, p, l, l->nline ? p->line[l->line_off + i].function
-                                               : NONE);
         CD_GROW(t->lnodes, t->cap_lnodes, t->nlnodes + nn);
-        memcpy(t->lnodes + t->nlnodes, tmp, nn * sizeof *tmp);
         t->lnode_off[id] = (uint32_t)t->nlnodes;
         t->lnode_n[id] = nn;
+        cd_pstr objfile = { "", 0 };
+        if (l->mapping)
+            objfile = p->str[p->mapping[l->mapping - 1].file];
+        for (uint32_t i = 0; i < nn; i++) {
+            uint32_t n;
+            if (!l->nline) {
+                n = node_key(t, (cd_pstr){ "", 0 }, objfile, 0);
+            } else {
+                const cd_pline *ln = &p->line[l->line_off + i];
+                n = t->fnode[t->cf[k][ln->function]];
+                if (n == NONE)
+                    n = node_key(t, (cd_pstr){ "", 0 }, objfile,
+                                 p->function[ln->function].start_line);
+            }
+            t->lnodes[t->nlnodes + i] = n;
+            if (i + 1 < nn)
+                t->inl_node[n] = 1;
+        }
         t->nlnodes += nn;
-        if (tmp != ids)
-            free(tmp);
     }
     return id;
 }
@@ -274,20 +334,9 @@ static int label_cmp(const cd_profile *p, const cd_plabel *a, const cd_plabel *b
     return (x.len > y.len) - (x.len < y.len);
 }
 
-static uint32_t merge_sample(top *t, const cd_profile *p, uint32_t si,
-                             const uint32_t *cl, int idx, int before)
+static void sort_labels(const cd_profile *p, const cd_psample *s, uint32_t *ord)
 {
-    const cd_psample *s = &p->sample[si];
-    bbuf *k = &t->key;
-    k->len = 0;
-    bput_u32(k, s->nloc);
-    for (uint32_t i = 0; i < s->nloc; i++)
-        bput_u32(k, cl[p->loc[s->loc_off + i]]);
-    /* insertion sort of label indexes (few labels per sample) */
-    uint32_t order[32];
-    uint32_t nl = s->nlabel;
-    uint32_t *ord = nl <= 32 ? order : cd_malloc(nl * sizeof *ord);
-    for (uint32_t i = 0; i < nl; i++) {
+    for (uint32_t i = 0; i < s->nlabel; i++) {
         uint32_t j = i;
         ord[j] = s->label_off + i;
         while (j > 0 && label_cmp(p, &p->label[ord[j - 1]], &p->label[ord[j]]) > 0) {
@@ -297,40 +346,89 @@ static uint32_t merge_sample(top *t, const cd_profile *p, uint32_t si,
             j--;
         }
     }
-    bput_u32(k, nl);
-    for (uint32_t i = 0; i < nl; i++) {
-        const cd_plabel *lb = &p->label[ord[i]];
-        bput_u8(k, lb->str != 0);
-        bput_str(k, p->str[lb->key]);
-        if (lb->str) {
-            bput_str(k, p->str[lb->str]);
-        } else {
-            bput_u64(k, (uint64_t)lb->num);
-            bput_str(k, p->str[lb->unit]);
+}
+
+typedef struct sq {
+    top *t;
+    int k;
+    uint32_t si;
+} sq;
+
+/* Is merged sample id the same key as sample q->si of profile q->k? The
+ * stack of q is in t->stk and its sorted labels in t->lab. */
+static int msample_eq(const void *ctx, uint32_t id)
+{
+    const sq *q = ctx;
+    top *t = q->t;
+    const msample *m = &t->ms[id];
+    const cd_profile *p = t->ps[m->k], *pq = t->ps[q->k];
+    const cd_psample *s = &p->sample[m->si], *sq_ = &pq->sample[q->si];
+    if (s->nloc != sq_->nloc || s->nlabel != sq_->nlabel)
+        return 0;
+    const uint32_t *cl = t->cl[m->k];
+    for (uint32_t i = 0; i < s->nloc; i++)
+        if (cl[p->loc[s->loc_off + i]] != t->stk[i])
+            return 0;
+    if (!s->nlabel)
+        return 1;
+    CD_GROW(t->lab2, t->cap_lab2, s->nlabel);
+    sort_labels(p, s, t->lab2);
+    for (uint32_t i = 0; i < s->nlabel; i++) {
+        const cd_plabel *a = &p->label[t->lab2[i]], *b = &pq->label[t->lab[i]];
+        if ((a->str == 0) != (b->str == 0) ||
+            !cd_pprof__pstreq(p->str[a->key], pq->str[b->key]))
+            return 0;
+        if (a->str) {
+            if (!cd_pprof__pstreq(p->str[a->str], pq->str[b->str]))
+                return 0;
+        } else if (a->num != b->num ||
+                   !cd_pprof__pstreq(p->str[a->unit], pq->str[b->unit])) {
+            return 0;
         }
     }
-    if (ord != order)
-        free(ord);
+    return 1;
+}
+
+static void merge_sample(top *t, int k, uint32_t si, int idx)
+{
+    const cd_profile *p = t->ps[k];
+    const cd_psample *s = &p->sample[si];
+    CD_GROW(t->stk, t->cap_stk, (size_t)s->nloc + 1);
+    uint64_t h = 0x73616d70;
+    for (uint32_t i = 0; i < s->nloc; i++) {
+        t->stk[i] = t->cl[k][p->loc[s->loc_off + i]];
+        h = cd_hash64(h ^ t->stk[i]);
+    }
+    h = cd_hash64(h ^ s->nloc);
+    if (s->nlabel) {
+        CD_GROW(t->lab, t->cap_lab, s->nlabel);
+        sort_labels(p, s, t->lab);
+        for (uint32_t i = 0; i < s->nlabel; i++) {
+            const cd_plabel *lb = &p->label[t->lab[i]];
+            cd_pstr key = p->str[lb->key];
+            h = cd_hash_bytes(key.s, key.len, h ^ (lb->str != 0));
+            if (lb->str) {
+                cd_pstr v = p->str[lb->str];
+                h = cd_hash_bytes(v.s, v.len, h);
+            } else {
+                cd_pstr u = p->str[lb->unit];
+                h = cd_hash_bytes(u.s, u.len, cd_hash64(h ^ (uint64_t)lb->num));
+            }
+        }
+    }
+    sq q = { t, k, si };
     int added;
-    uint32_t id = kset_add(&t->samples, k->b, k->len, &added);
+    uint32_t id = cd_pprof__intern(&t->smap, h, msample_eq, &q,
+                                   (uint32_t)t->nms, &added);
     if (added) {
-        CD_GROW(t->sa, t->cap_sa, (size_t)id + 1);
-        CD_GROW(t->sb, t->cap_sb, (size_t)id + 1);
-        CD_GROW(t->snloc, t->cap_snloc, (size_t)id + 1);
-        CD_GROW(t->sl_off, t->cap_sloc, (size_t)id + 1);
-        t->sa[id] = t->sb[id] = 0;
-        t->snloc[id] = s->nloc;
-        t->sl_off[id] = (uint32_t)t->nsl;
-        CD_GROW(t->sl, t->cap_sl, t->nsl + s->nloc);
-        for (uint32_t i = 0; i < s->nloc; i++)
-            t->sl[t->nsl++] = cl[p->loc[s->loc_off + i]];
+        CD_GROW(t->ms, t->cap_ms, t->nms + 1);
+        t->ms[t->nms++] = (msample){ (uint32_t)k, si, 0, 0 };
     }
     int64_t v = p->value[(size_t)si * p->ntype + idx];
-    if (before)
-        t->sb[id] = cd_pprof__add(t->sb[id], v);
+    if (k)
+        t->ms[id].b = cd_pprof__add(t->ms[id].b, v);
     else
-        t->sa[id] = cd_pprof__add(t->sa[id], v);
-    return id;
+        t->ms[id].a = cd_pprof__add(t->ms[id].a, v);
 }
 
 /* ---- graph ---- */
@@ -361,6 +459,10 @@ static void graph_free(graph *g)
     memset(g, 0, sizeof *g);
 }
 
+/* pprof's newGraph over the merged samples with values w (kept: the node
+ * set to keep, NULL for all). Edges only matter for the "(inline)" suffix,
+ * so they are kept only into nodes that are an inlined line somewhere;
+ * every other node's incoming edges are all non-inline. */
 static void graph_build(top *t, const int64_t *w, const uint8_t *kept, graph *g)
 {
     memset(g, 0, sizeof *g);
@@ -368,18 +470,22 @@ static void graph_build(top *t, const int64_t *w, const uint8_t *kept, graph *g)
     g->flat = cd_calloc(g->nn ? g->nn : 1, sizeof *g->flat);
     g->cum = cd_calloc(g->nn ? g->nn : 1, sizeof *g->cum);
     g->stamp = cd_calloc(g->nn ? g->nn : 1, sizeof *g->stamp);
-    for (size_t s = 0; s < t->samples.n; s++) {
+    for (size_t s = 0; s < t->nms; s++) {
         int64_t v = w[s];
         if (v == 0)
             continue;
         uint32_t st = (uint32_t)s + 1;
         uint32_t parent = NONE;
         int residual = 0;
-        const uint32_t *locs = t->sl + t->sl_off[s];
-        for (uint32_t i = t->snloc[s]; i-- > 0;) {
-            uint32_t cl = locs[i];
-            const uint32_t *ln = t->lnodes + t->lnode_off[cl];
-            uint32_t k = t->lnode_n[cl];
+        const msample *m = &t->ms[s];
+        const cd_profile *p = t->ps[m->k];
+        const cd_psample *sm = &p->sample[m->si];
+        const uint32_t *locs = p->loc + sm->loc_off;
+        const uint32_t *cl = t->cl[m->k];
+        for (uint32_t i = sm->nloc; i-- > 0;) {
+            uint32_t c = cl[locs[i]];
+            const uint32_t *ln = t->lnodes + t->lnode_off[c];
+            uint32_t k = t->lnode_n[c];
             for (uint32_t ni = k; ni-- > 0;) {
                 uint32_t n = ln[ni];
                 if (kept && !kept[n]) {
@@ -390,7 +496,7 @@ static void graph_build(top *t, const int64_t *w, const uint8_t *kept, graph *g)
                     g->stamp[n] = st;
                     g->cum[n] = cd_pprof__add(g->cum[n], v);
                 }
-                if (parent != NONE && n != parent) {
+                if (parent != NONE && n != parent && t->inl_node[n]) {
                     uint64_t ek = ((uint64_t)parent << 32 | n) + 1;
                     uint32_t ei;
                     int inl = ni != k - 1;
@@ -507,6 +613,13 @@ static int zero_sample(const cd_profile *p, uint32_t si)
 
 static void top_free(top *t)
 {
+    for (int k = 0; k < 2; k++) {
+        free(t->cf[k]);
+        free(t->cm[k]);
+        free(t->cl[k]);
+    }
+    kset_free(&t->funcs);
+    kset_free(&t->maps);
     kset_free(&t->locs);
     for (size_t i = 0; i < t->nodes.n; i++) {
         free(t->node[i].name);
@@ -514,15 +627,16 @@ static void top_free(top *t)
     }
     kset_free(&t->nodes);
     free(t->node);
-    kset_free(&t->samples);
+    free(t->fnode);
+    free(t->inl_node);
     free(t->lnode_off);
     free(t->lnode_n);
     free(t->lnodes);
-    free(t->sa);
-    free(t->sb);
-    free(t->sl);
-    free(t->sl_off);
-    free(t->snloc);
+    cd_map64_free(&t->smap);
+    free(t->ms);
+    free(t->stk);
+    free(t->lab);
+    free(t->lab2);
     free(t->key.b);
 }
 
@@ -575,28 +689,27 @@ int cd_pprof__top(const cd_profile *before, const cd_profile *after, int idx,
     top t;
     memset(&t, 0, sizeof t);
     t.o = o;
-    const cd_profile *ps[2] = { after, before };
-    uint32_t *cl[2];
+    t.ps[0] = after;
+    t.ps[1] = before;
     for (int k = 0; k < 2; k++) {
-        const cd_profile *p = ps[k];
-        cl[k] = cd_malloc((p->nlocation ? p->nlocation : 1) * sizeof *cl[k]);
+        const cd_profile *p = t.ps[k];
+        canon_funcs_maps(&t, k);
+        t.cl[k] = cd_malloc((p->nlocation ? p->nlocation : 1) * sizeof *t.cl[k]);
         for (uint32_t i = 0; i < p->nlocation; i++)
-            cl[k][i] = canon_loc(&t, p, i);
+            t.cl[k][i] = canon_loc(&t, k, i);
     }
     for (int k = 0; k < 2; k++) {
-        const cd_profile *p = ps[k];
+        const cd_profile *p = t.ps[k];
         for (uint32_t i = 0; i < p->nsample; i++)
             if (!zero_sample(p, i))
-                merge_sample(&t, p, i, cl[k], idx, k == 1);
+                merge_sample(&t, k, i, idx);
     }
-    free(cl[0]);
-    free(cl[1]);
 
-    size_t ns = t.samples.n;
+    size_t ns = t.nms;
     int64_t *w = cd_malloc((ns ? ns : 1) * sizeof *w);
     int64_t total = 0;
     for (size_t s = 0; s < ns; s++) {
-        w[s] = cd_pprof__add(t.sa[s], cd_pprof__neg_round(t.sb[s]));
+        w[s] = cd_pprof__add(t.ms[s].a, cd_pprof__neg_round(t.ms[s].b));
         total = cd_pprof__add(total, cd_pprof__abs(w[s]));
         out->merged_samples += w[s] != 0;
     }
