@@ -61,6 +61,11 @@ expect "report" 0 "" -- -b "$BIN" "$B" "$A"
 grep -q "LEAKS" "$T/out" && { echo "ok: report has leaks"; pass=$((pass + 1)); } || { echo "FAIL: report lacks LEAKS"; fail=$((fail + 1)); }
 expect "no binary: degraded" 0 "" -- "$B" "$A"
 grep -q "no binary" "$T/out" && { echo "ok: degraded warning"; pass=$((pass + 1)); } || { echo "FAIL: no degraded warning"; fail=$((fail + 1)); }
+# a dump from a Go newer than any tested still runs, with a warning
+LC_ALL=C sed 's/go1\.19\.8/go1.99.8/g' "$B" >"$T/new-before.heapdump"
+LC_ALL=C sed 's/go1\.19\.8/go1.99.8/g' "$A" >"$T/new-after.heapdump"
+expect "newer Go" 0 "" -- "$T/new-before.heapdump" "$T/new-after.heapdump"
+grep -q "go1.99.8 is newer than any Go release" "$T/out" && { echo "ok: newer Go warning"; pass=$((pass + 1)); } || { echo "FAIL: no newer-Go warning"; fail=$((fail + 1)); }
 expect "gate crossed" 1 "threshold crossed: leaks>0" -- -b "$BIN" --fail-on 'leaks>0' "$B" "$A"
 expect "gate not crossed" 0 "" -- -b "$BIN" --fail-on 'leaks>100000' --fail-on 'bytes>+1000%' "$B" "$A"
 expect "gate by type" 1 "context.cancelCtx" -- -b "$BIN" --fail-on 'type:context.cancelCtx:count>+100' "$B" "$A"
