@@ -89,14 +89,17 @@ enum cd_pprof_kind {
 };
 
 /* Tell whether head[0..n) starts like a pprof-family input. Returns an
- * enum cd_pprof_format value (0 if not). gzip input is peeked at by
- * inflating what head holds (a few KiB of head is plenty). A Go heap dump
- * ("go1.7 heap dump") and empty input give 0. Never allocates more than a
- * zlib stream and a 4 KiB buffer. */
+ * enum cd_pprof_format value (0 if not). Text formats are told by their
+ * first line; profile.proto by its field keys (every key within head must
+ * be a Profile field with the schema's wire type). gzip input is peeked at
+ * by inflating what head holds (a few KiB of head is plenty); if that
+ * gives too few bytes to tell, the answer is CD_PPROF_MAYBE |
+ * CD_PPROF_GZIPPED. A Go heap dump ("go1.7 heap dump"), gzip of anything
+ * else, and empty input give 0. Allocates only a zlib stream. */
 int cd_pprof_sniff(const unsigned char *head, size_t n);
 
-/* Short name of a format value ("proto", "gzip proto", "heap text",
- * "goroutine text (debug=1)", "goroutine text (debug=2)", ...). Static. */
+/* Short name of a format value ("profile.proto", "gzip profile.proto",
+ * "heap text (debug=1)", "goroutine text (debug=2)", ...). Static. */
 const char *cd_pprof_format_name(int format);
 
 /* ===================================================================== */
@@ -115,12 +118,14 @@ typedef struct cd_pvaltype {
     uint32_t type, unit;
 } cd_pvaltype;
 
+/* profile.proto Mapping: an executable mapping of the profiled process. */
 typedef struct cd_pmapping {
     uint64_t id, start, limit, offset;
     uint32_t file, build_id;          /* string indexes */
     uint8_t has_functions, has_filenames, has_line_numbers, has_inline_frames;
 } cd_pmapping;
 
+/* profile.proto Function. From text profiles: one per (name, file). */
 typedef struct cd_pfunction {
     uint64_t id;
     uint32_t name, system_name, filename;   /* string indexes */
@@ -162,6 +167,14 @@ typedef struct cd_psample {
     uint32_t minutes;
 } cd_psample;
 
+/* A decoded profile. Arrays are indexes into each other (ids are
+ * resolved at load time). Text profiles are mapped onto the same model:
+ * heap debug=1 gets pprof's sample types (alloc_objects, alloc_space,
+ * inuse_objects, inuse_space, or objects/space) and a "bytes" label,
+ * one location per frame PC (leading runtime.* frames left out, as Go's
+ * proto writer does); goroutine text gets one "goroutine"/"count" column,
+ * debug=1 one sample per record (with its "# labels"), debug=2 one sample
+ * per goroutine with its wait reason, minutes and "created by" frame. */
 typedef struct cd_profile {
     char *path;                 /* as given to load, for messages */
     int format;                 /* enum cd_pprof_format it was read as */
@@ -292,8 +305,10 @@ typedef struct cd_pprof_gr_group {
     int cls;               /* enum cd_pprof_gr_class */
     char *wait;            /* "select", "chan receive", ...; "" unknown */
     int wait_inferred;     /* wait read off runtime frames, not the text */
-    char *top;             /* first frame outside package runtime */
+    char *top;             /* first frame outside package runtime
+                              ("(no stack)" when there is none) */
     char *origin;          /* "created by" function, else the root frame */
+    int origin_created_by; /* origin is the "created by" frame (debug=2) */
     char **stack;          /* function names, leaf first, leading runtime
                               frames removed */
     size_t nstack;
@@ -301,6 +316,7 @@ typedef struct cd_pprof_gr_group {
     uint32_t max_minutes;  /* longest wait seen (debug=2), minutes */
 } cd_pprof_gr_group;
 
+/* Everything cd_pprof_compare() found; owns all its strings. */
 typedef struct cd_pprof_result {
     int kind;                    /* enum cd_pprof_kind (of after) */
     char *before_path, *after_path;
@@ -312,7 +328,8 @@ typedef struct cd_pprof_result {
     /* Heap context view: which value columns it counts (the inuse_ pair,
      * or alloc_ when the compared column is an alloc_ one). */
     char *ctx_objects_type, *ctx_bytes_type;
-    cd_pprof_ctx_group *ctx;     /* sorted: object growth desc, site, api */
+    cd_pprof_ctx_group *ctx;     /* sorted: context growth desc, byte growth
+                                    desc, site, api */
     size_t nctx;
     cd_pprof_pair ctx_total_objects, ctx_total_bytes;   /* CD_CTX_OBJECT */
 

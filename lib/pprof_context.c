@@ -462,7 +462,7 @@ static void goroutine_view(const cd_profile *ps[2], int idx, cd_pprof_result *r)
                 gr->stack = cd_calloc(gr->nstack ? gr->nstack : 1, sizeof *gr->stack);
                 for (size_t j = i; j < fr.n; j++)
                     gr->stack[j - i] = cd_pprof__strdup(fr.f[j]);
-                gr->top = cd_strdup(gr->nstack ? gr->stack[0] : "?");
+                gr->top = cd_strdup(gr->nstack ? gr->stack[0] : "(no stack)");
                 gr->origin = NULL;
                 int chan = cd_pprof__has_prefix(wait, "select") ||
                            cd_pprof__has_prefix(wait, "chan receive");
@@ -472,9 +472,11 @@ static void goroutine_view(const cd_profile *ps[2], int idx, cd_pprof_result *r)
                 r->ngr = (size_t)g + 1;
             }
             cd_pprof_gr_group *gr = &r->gr[g];
-            if (!gr->origin && s->created_by)
+            if (!gr->origin && s->created_by) {
                 gr->origin = cd_pprof__strdup(
                     p->str[p->function[s->created_by - 1].name]);
+                gr->origin_created_by = 1;
+            }
             int64_t *c = side ? &gr->count.after : &gr->count.before;
             *c = cd_pprof__add(*c, v);
             if (s->minutes > gr->max_minutes)
@@ -484,7 +486,8 @@ static void goroutine_view(const cd_profile *ps[2], int idx, cd_pprof_result *r)
     for (size_t g = 0; g < r->ngr; g++) {
         cd_pprof_gr_group *gr = &r->gr[g];
         if (!gr->origin)
-            gr->origin = cd_strdup(gr->nstack ? gr->stack[gr->nstack - 1] : "?");
+            gr->origin = cd_strdup(gr->nstack ? gr->stack[gr->nstack - 1]
+                                              : "(no stack)");
         r->gr_total.before += gr->count.before;
         r->gr_total.after += gr->count.after;
         if (gr->cls != CD_GR_OTHER) {

@@ -189,7 +189,8 @@ static int decode(cd_profile *p, cd_error *err)
         p->format = CD_PPROF_PROTO | gz;
         if (cd_pprof__decode_proto(p, err) == 0)
             return 0;
-        if (proto_head(p->data, 1 + (p->data[0] >= 0x80)))
+        size_t key_len = p->data[0] >= 0x80 && p->data_len > 1 ? 2 : 1;
+        if (proto_head(p->data, key_len))
             return -1;
         return cd_fail(err, CD_EFORMAT, p->path, 0,
                        "not a pprof profile: neither profile.proto (plain or "

@@ -80,8 +80,6 @@ static const char *cls_label(const cd_pprof_gr_group *g)
         "context watcher (propagateCancel)",
         "waits, context frames on stack",
         "may wait on <-ctx.Done()", "" };
-    if (g->cls == CD_GR_OTHER && !g->wait[0])
-        return "wait reason unknown (debug=1 text)";
     return names[g->cls];
 }
 
@@ -158,7 +156,7 @@ static void text_goroutines(const cd_pprof_result *r, FILE *f)
     fprintf(f, "%8s %8s %8s  %-18s %s\n", "growth", "before", "after", "wait",
             "kind");
     size_t shown = 0, hidden = 0;
-    int inferred = 0;
+    int inferred = 0, unknown = 0;
     for (size_t i = 0; i < r->ngr; i++) {
         const cd_pprof_gr_group *g = &r->gr[i];
         int64_t d = g->count.after - g->count.before;
@@ -183,10 +181,12 @@ static void text_goroutines(const cd_pprof_result *r, FILE *f)
         put_cut(f, g->top, 70);
         fprintf(f, "\n");
         if (strcmp(g->origin, g->top)) {
-            fprintf(f, "%8s   from ", "");
-            put_cut(f, g->origin, 63);
+            fprintf(f, "%8s   %s ", "", g->origin_created_by ? "created by"
+                                                              : "root");
+            put_cut(f, g->origin, g->origin_created_by ? 57 : 63);
             fprintf(f, "\n");
         }
+        unknown |= !g->wait[0];
     }
     if (hidden)
         fprintf(f, "  ... %zu more groups (unchanged or beyond the first 40)\n",
@@ -203,6 +203,11 @@ static void text_goroutines(const cd_pprof_result *r, FILE *f)
     fprintf(f, "%8s %8s %8s  all goroutines\n", cg, cb, ca);
     if (inferred)
         fprintf(f, "  (* wait reason inferred from runtime frames)\n");
+    if (unknown && (r->after_format & 0xff) == CD_PPROF_COUNT_TEXT)
+        fprintf(f, "  (? debug=1 text hides the runtime frames: no wait reasons; "
+                "use debug=2)\n");
+    else if (unknown)
+        fprintf(f, "  (? not blocked in a known wait: running, syscall, ...)\n");
 }
 
 int cd_pprof_render_text(const cd_pprof_result *r, FILE *f)
@@ -396,6 +401,8 @@ json_t *cd_pprof_to_json(const cd_pprof_result *r)
             json_object_set_new(x, "wait_inferred", json_boolean(g->wait_inferred));
             json_object_set_new(x, "top", jstr(g->top));
             json_object_set_new(x, "origin", jstr(g->origin));
+            json_object_set_new(x, "origin_kind", jstr(g->origin_created_by
+                                                       ? "created_by" : "root"));
             json_object_set_new(x, "count", pair_json(g->count));
             json_object_set_new(x, "max_minutes", json_integer(g->max_minutes));
             json_t *st = json_array();

@@ -753,6 +753,8 @@ static void t_fuzzish(void)
             CHECK(err.msg[0] != 0);
     }
     CHECK(ok >= 1 && bad >= 1);
+    /* found by libFuzzer: one byte with the varint continuation bit */
+    CHECK(cd_pprof_load_mem((const unsigned char *)"\xa0", 1, "a0", &prof, &err) < 0);
     uint64_t x = 88172645463325252ull;
     unsigned char *m = malloc(p.n);
     for (int it = 0; it < 20000; it++) {
