@@ -9,7 +9,10 @@
 # from the "Showing nodes" line down to be byte-identical: every row's flat,
 # flat%, sum%, cum, cum% and name, the totals and the Dropped line. The
 # pairs are also compared reversed (negative growth) and across Go versions
-# (no sample cancels). Without go: prints "SKIP: go not installed", exit 77.
+# (no sample cancels), and so are 40 random profile pairs made by
+# `DRIVER -gen SEED` (unnamed functions, locations without lines, inlining,
+# recursion, negative values, labels). Without go: prints "SKIP: go not
+# installed", exit 77.
 set -u
 driver=${1:?usage: pprof_vs_go.sh DRIVER}
 if ! command -v go >/dev/null 2>&1; then
@@ -63,9 +66,14 @@ for d in testdata/go1.*/*/; do
     fi
     prev=$d
 done
-if [ $found = 0 ]; then
-    echo "SKIP: no fixture pairs under testdata/go1.*/"
-    exit 77
-fi
+seed=1
+while [ $seed -le 40 ]; do
+    "$driver" -gen $seed "$tmp/b.pb" "$tmp/a.pb" || exit 1
+    for si in 0 1 2 3; do
+        compare $si "$tmp/b.pb" "$tmp/a.pb"
+    done
+    seed=$((seed + 1))
+done
+[ $found = 1 ] || echo "note: no fixture pairs under testdata/go1.*/; random pairs only"
 echo "pprof_vs_go: $pairs comparisons, $fails differ"
 [ $fails = 0 ]
