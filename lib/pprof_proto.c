@@ -96,10 +96,15 @@ static int fail(dec *c, const unsigned char *at, const char *fmt, ...)
 }
 
 /* 0 ok; 1 truncated; 2 longer than 10 bytes. */
-static int rd_varint(const unsigned char **pp, const unsigned char *end,
-                     uint64_t *v)
+static inline int rd_varint(const unsigned char **pp, const unsigned char *end,
+                            uint64_t *v)
 {
     const unsigned char *p = *pp;
+    if (p < end && *p < 0x80) {   /* one byte: the common case */
+        *v = *p;
+        *pp = p + 1;
+        return 0;
+    }
     uint64_t u = 0;
     for (int i = 0;; i++) {
         if (i >= 10)
@@ -259,6 +264,7 @@ static int pass_a(dec *c)
     fld f;
     int rc;
     uint32_t nst = 0, ns = 0, nm = 0, nl = 0, nf = 0, nstr = 0;
+    size_t sample_bytes = 0, loc_bytes = 0;
     while ((rc = next_field(c, &q, end, &f, "Profile")) == 1) {
         switch (f.num) {
         case 1: case 2: case 3: case 4: case 5: case 6: case 11: {
@@ -274,6 +280,10 @@ static int pass_a(dec *c)
                 return fail(c, f.at, "Profile: too many entries");
             if (cnt)
                 (*cnt)++;
+            if (f.num == 2)
+                sample_bytes += f.n;
+            if (f.num == 4)
+                loc_bytes += f.n;
             if (f.num == 11) {
                 c->period_type = f.d;
                 c->period_type_n = f.n;
@@ -324,6 +334,18 @@ static int pass_a(dec *c)
     p->location = cd_calloc(nl, sizeof *p->location);
     p->function = cd_calloc(nf, sizeof *p->function);
     p->str = cd_calloc(nstr, sizeof *p->str);
+    /* Upper bounds from the payload sizes (every element takes at least
+     * one byte, a label or line two), so decoding never reallocates; pages
+     * never written are never touched. */
+    c->cap_loc = sample_bytes + 1;
+    c->cap_value = (size_t)ns * nst < sample_bytes ? (size_t)ns * nst : sample_bytes;
+    c->cap_value += 1;
+    c->cap_label = sample_bytes / 2 + 1;
+    c->cap_line = loc_bytes / 2 + 1;
+    p->loc = cd_malloc(c->cap_loc * sizeof *p->loc);
+    p->value = cd_malloc(c->cap_value * sizeof *p->value);
+    p->label = cd_malloc(c->cap_label * sizeof *p->label);
+    p->line = cd_malloc(c->cap_line * sizeof *p->line);
     return 0;
 }
 
@@ -537,7 +559,8 @@ static int dec_line(dec *c, const fld *outer, const char *lwhat)
         return fail(c, ffn.at, "%s: function_id %llu names no function "
                     "(pprof: \"line with nil function\")", lwhat,
                     (unsigned long long)fid);
-    CD_GROW(p->line, c->cap_line, (size_t)p->nline + 1);
+    if (p->nline >= c->cap_line)
+        CD_GROW(p->line, c->cap_line, (size_t)p->nline + 1);
     p->line[p->nline].function = fi - 1;
     p->line[p->nline].line = line;
     p->nline++;
@@ -624,7 +647,8 @@ static int dec_label(dec *c, const fld *outer, const char *what)
     }
     if (p->nlabel == UINT32_MAX)
         return fail(c, outer->at, "too many labels");
-    CD_GROW(p->label, c->cap_label, (size_t)p->nlabel + 1);
+    if (p->nlabel >= c->cap_label)
+        CD_GROW(p->label, c->cap_label, (size_t)p->nlabel + 1);
     p->label[p->nlabel++] = lb;
     return 0;
 }
@@ -651,17 +675,6 @@ static int each_scalar(dec *c, const fld *f, const char *what,
             return -1;
     }
     return 0;
-}
-
-/* Upper bound of the elements in a scalar field (for sizing). */
-static size_t scalar_count(const fld *f)
-{
-    if (f->wt == WT_VARINT)
-        return 1;
-    size_t k = 0;
-    for (size_t i = 0; i < f->n; i++)
-        k += !(f->d[i] & 0x80);
-    return k + 1;
 }
 
 typedef struct sctx {
@@ -718,9 +731,30 @@ static int dec_sample(dec *c, const fld *outer, uint32_t i)
         if (want_wt(c, &f, f.num == 3 ? WT_LEN : WT_VARINT, f.num != 3, what,
                     names[f.num]))
             return -1;
-        if (f.num == 1) {
-            CD_GROW(p->loc, c->cap_loc, (size_t)p->nloc + scalar_count(&f));
-            if (each_scalar(c, &f, what, "location_id", put_loc, &sc))
+        if (f.num == 1 && f.wt == WT_LEN) {
+            /* packed: at most one id per byte; reserve that much */
+            if (p->nloc + f.n >= c->cap_loc)
+                CD_GROW(p->loc, c->cap_loc, (size_t)p->nloc + f.n + 1);
+            const unsigned char *q2 = f.d, *e2 = f.d + f.n;
+            while (q2 < e2) {
+                const unsigned char *at = q2;
+                uint64_t id;
+                int rc2 = rd_varint(&q2, e2, &id);
+                if (rc2)
+                    return fail(c, at, "%s: packed location_id: %s", what,
+                                varint_err(rc2));
+                uint32_t li = idtab_get(&c->locs, id);
+                if (!li || p->nloc == UINT32_MAX) {
+                    fld e = f;
+                    e.at = at;
+                    return put_loc(c, &e, id, &sc);   /* reports it */
+                }
+                p->loc[p->nloc++] = li - 1;
+            }
+        } else if (f.num == 1) {
+            if (p->nloc + 1 >= c->cap_loc)
+                CD_GROW(p->loc, c->cap_loc, (size_t)p->nloc + 2);
+            if (put_loc(c, &f, f.u, &sc))
                 return -1;
         } else if (f.num == 2) {
             if (each_scalar(c, &f, what, "value", put_val, &sc))
