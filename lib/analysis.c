@@ -163,7 +163,7 @@ typedef struct walker {
     uint32_t *idom;
     uint32_t *ctx_of;   /* object -> ctx index + 1 (0 none) */
     hop *hops; size_t hcap;
-    sbuf sig, path;
+    sbuf sig;
 } walker;
 
 static const char *type_key(const cd_analysis *a, uint32_t o)
@@ -172,7 +172,61 @@ static const char *type_key(const cd_analysis *a, uint32_t o)
     return k ? cd_strtab_get(&a->t->names, k) : "(untyped)";
 }
 
-/* Retention path of context c: signature, example path, holder. */
+/* The field of object o that edge e leaves from, as ".a.b[i]". */
+static void edge_field(const cd_analysis *a, uint32_t o, uint64_t e, char *field, size_t cap)
+{
+    const cd_snapshot *s = a->s;
+    field[0] = 0;
+    if (a->t->obj_btype[o] & 0x80000000u)
+        snprintf(field, cap, ".captured");
+    else if (a->bin && a->t->obj_btype[o])
+        cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
+                      a->t->obj_array[o], field, cap);
+    if (!field[0])
+        snprintf(field, cap, "+%u", s->edge_off[e]);
+}
+
+char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
+{
+    const cd_snapshot *s = a->s;
+    sbuf p = {0};
+    /* objects from the root to the context, by walking parents: count first */
+    size_t nh = 0;
+    uint32_t v = c->obj;
+    while (a->parent[v] != CD_NONE32 && nh < MAX_HOPS) {
+        v = a->parent[v];
+        nh++;
+    }
+    uint32_t root = a->root_of[v];
+    const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
+    int rkind = root != CD_NONE32 ? s->roots[root].kind : 0;
+    static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
+    sb_add(&p, "%s\t%s\n", rk[rkind < 9 ? rkind : 0], rname);
+    uint32_t *chain = cd_malloc((nh + 1) * sizeof *chain);
+    v = c->obj;
+    for (size_t i = 0; i < nh; i++) {
+        v = a->parent[v];
+        chain[nh - 1 - i] = v;   /* chain[0] is the root object */
+    }
+    for (size_t i = 0; i < nh; i++) {
+        uint32_t o = chain[i];
+        uint32_t next = i + 1 < nh ? chain[i + 1] : c->obj;
+        if (nh > 64 && i >= 24 && i < nh - 24) {
+            if (i == 24)
+                sb_add(&p, "...\t(%zu hops elided)\t\n", nh - 48);
+            continue;
+        }
+        char field[512];
+        edge_field(a, o, a->parent_edge[next], field, sizeof field);
+        sb_add(&p, "%s\t%s\t0x%llx\n", type_key(a, o), field, (unsigned long long)s->obj_addr[o]);
+    }
+    sb_add(&p, "%s\t%s\t0x%llx\n", cd_ctx_kind_name(c->kind),
+           c->canceled ? " (canceled)" : " (not canceled)", (unsigned long long)s->obj_addr[c->obj]);
+    free(chain);
+    return p.p;
+}
+
+/* Retention path of context c: signature and holder. */
 static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
 {
     cd_analysis *a = w->a;
@@ -195,9 +249,7 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
     int rkind = root != CD_NONE32 ? s->roots[root].kind : 0;
 
     w->sig.n = 0;
-    w->path.n = 0;
     sb_add(&w->sig, "%s%s%s", rk[rkind < 9 ? rkind : 0], *rk[rkind < 9 ? rkind : 0] ? " " : "", rnorm);
-    sb_add(&w->path, "%s\t%s\n", rk[rkind < 9 ? rkind : 0], rname);
 
     /* objects from root to ctx: hops[nh-1].obj (= v, the root object) ...
        hops[0].obj, c->obj; the edge into object X is parent_edge[X]. */
@@ -218,14 +270,8 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
         uint64_t e = a->parent_edge[next];
         if (o == timer_obj)
             via_timer = 1;
-        char field[512] = "";
-        if (a->t->obj_btype[o] & 0x80000000u)
-            snprintf(field, sizeof field, ".captured");
-        else if (a->bin && a->t->obj_btype[o])
-            cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
-                          a->t->obj_array[o], field, sizeof field);
-        if (!field[0])
-            snprintf(field, sizeof field, "+%u", s->edge_off[e]);
+        char field[512];
+        edge_field(a, o, e, field, sizeof field);
         const char *tk = type_key(a, o);
         char step[1400];
         if (!a->t->obj_type[o])
@@ -255,16 +301,10 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
             sb_add(&w->sig, " -> %s", step);
             memcpy(prev_step, step, sizeof step);
         }
-        if (nh < 64 || i > nh - 24 || i < 24)
-            sb_add(&w->path, "%s\t%s\t0x%llx\n", tk, field, (unsigned long long)s->obj_addr[o]);
-        else if (i == 24)
-            sb_add(&w->path, "...\t(%zu hops elided)\t\n", nh - 48);
     }
     if (repeat)
         sb_add(&w->sig, " (repeated)");
     sb_add(&w->sig, " -> %s", cd_ctx_kind_name(c->kind));
-    sb_add(&w->path, "%s\t%s\t0x%llx\n", cd_ctx_kind_name(c->kind),
-           c->canceled ? " (canceled)" : " (not canceled)", (unsigned long long)s->obj_addr[c->obj]);
 
     /* Holder: walking back from the context, the first named owner. */
     for (size_t i = 0; i < nh && !holder; i++) {
@@ -323,7 +363,6 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
     c->via_timer = (uint8_t)via_timer;
     c->holder = cd_strtab_add(&a->names, holder, strlen(holder));
     c->signature = cd_strtab_add(&a->names, w->sig.p ? w->sig.p : "", w->sig.n);
-    c->path = cd_strtab_add(&a->names, w->path.p ? w->path.p : "", w->path.n);
 }
 
 static int find_kind(const ctx_layout *L, uint32_t btype)
@@ -462,7 +501,6 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
     }
     free(w.hops);
     free(w.sig.p);
-    free(w.path.p);
     free(ctx_of);
     free(timer_of);
     cd_map64_free(&done_chan);

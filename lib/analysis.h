@@ -49,7 +49,6 @@ typedef struct cd_ctx {
     uint32_t watchers;        /* parked goroutines waiting on it */
     uint32_t holder;          /* names id: the holder's name */
     uint32_t signature;       /* names id: root + field chain */
-    uint32_t path;            /* names id: the example path, one hop a line */
     uint64_t retained;
 } cd_ctx;
 
@@ -76,5 +75,10 @@ typedef struct cd_analysis_options {
 int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
                const cd_analysis_options *opt, cd_analysis **out, cd_error *err);
 void cd_analysis_free(cd_analysis *a);
+
+/* The retention path of context c, one hop a line, tab-separated: first
+ * "KIND\tROOT NAME", then "TYPE\tFIELD\tADDRESS" per object, last the
+ * context. Long paths elide their middle. The caller frees the string. */
+char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c);
 
 #endif

@@ -346,7 +346,9 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
                 if (c->signature != first->signature || c->verdict != first->verdict ||
                     c->kind != first->kind)
                     continue;
-                json_array_append_new(paths, path_json(cd_strtab_get(&a->names, c->path)));
+                char *text = cd_ctx_path(a, c);
+                json_array_append_new(paths, path_json(text ? text : ""));
+                free(text);
             }
         }
         json_object_set_new(j, "paths", paths);

@@ -64,8 +64,10 @@ typedef struct parser {
     uint64_t *addr; uint32_t *size; uint64_t *content; uint64_t *estart;
     size_t nobj, objcap;
     /* raw edges in file order */
-    uint64_t *etarget; uint32_t *eoff; uint32_t *edyn;
+    uint64_t *etarget; uint32_t *eoff;
     size_t nedge, edgecap;
+    /* interface data words: raw edge index -> dynamic type (sparse) */
+    uint64_t *dyn_edge; uint32_t *dyn_type; size_t ndyn, dyncap;
     /* header type hints: raw object index, rtype index */
     uint64_t *hint_obj; uint32_t *hint_rt; size_t nhint, hintcap;
     /* alloc samples */
@@ -216,7 +218,13 @@ static void object_slot(parser *p, void *ctx, uint64_t off, uint64_t val, uint32
     /* rec_object reserved room for every slot (offsets are aligned, ascending) */
     p->etarget[p->nedge] = val;
     p->eoff[p->nedge] = (uint32_t)off;
-    p->edyn[p->nedge] = dyn;
+    if (dyn) {
+        CD_GROW(p->dyn_edge, p->dyncap, p->ndyn + 1);
+        p->dyn_type = cd_reallocarray(p->dyn_type, p->dyncap, sizeof *p->dyn_type);
+        p->dyn_edge[p->ndyn] = p->nedge;
+        p->dyn_type[p->ndyn] = dyn;
+        p->ndyn++;
+    }
     p->nedge++;
 }
 
@@ -233,9 +241,11 @@ static void grow_edges(parser *p, size_t need)
     if (need <= p->edgecap)
         return;
     size_t cap = p->edgecap;
-    CD_GROW(p->etarget, cap, need);
+    /* grow by half, not double: edges are the largest arrays */
+    if (cap < need)
+        cap = need + need / 2 + 1024;
+    p->etarget = cd_reallocarray(p->etarget, cap, sizeof *p->etarget);
     p->eoff = cd_reallocarray(p->eoff, cap, sizeof *p->eoff);
-    p->edyn = cd_reallocarray(p->edyn, cap, sizeof *p->edyn);
     p->edgecap = cap;
 }
 
@@ -576,100 +586,172 @@ static int parse_records(parser *p)
     }
 }
 
+#define PAGE_SHIFT 13
+
 uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t a)
 {
     size_t lo = 0, hi = s->nobj;
+    /* the page table narrows the search to the objects of a's page */
+    if (s->page_first) {
+        if (a < s->page_base)
+            return CD_NONE32;
+        uint64_t pg = (a - s->page_base) >> PAGE_SHIFT;
+        if (pg >= s->npages)
+            pg = s->npages - 1;  /* the last page's objects, or none */
+        lo = s->page_first[pg] ? s->page_first[pg] - 1 : 0;
+        hi = s->page_first[pg + 1] < s->nobj ? s->page_first[pg + 1] + 1 : s->nobj;
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
-        if (s->obj_addr[mid] <= a)
+        if (s->sorted_addr[mid] <= a)
             lo = mid + 1;
         else
             hi = mid;
     }
     if (lo == 0)
         return CD_NONE32;
-    size_t i = lo - 1;
-    if (a - s->obj_addr[i] < s->obj_size[i])
-        return (uint32_t)i;
+    uint32_t o = s->by_addr[lo - 1];
+    if (a - s->obj_addr[o] < s->obj_size[o])
+        return o;
     return CD_NONE32;
 }
 
-/* Put objects in address order and resolve every pointer. */
+static size_t sparse_find(const uint64_t *keys, size_t n, uint64_t e)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (keys[mid] < e)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+uint32_t cd_edge_dyn(const cd_snapshot *s, uint64_t e)
+{
+    size_t i = sparse_find(s->dyn_edge, s->ndyn, e);
+    return i < s->ndyn && s->dyn_edge[i] == e ? s->dyn_type[i] : 0;
+}
+
+uint32_t cd_edge_dst_off(const cd_snapshot *s, uint64_t e)
+{
+    size_t i = sparse_find(s->off_edge, s->noff, e);
+    return i < s->noff && s->off_edge[i] == e ? s->off_value[i] : 0;
+}
+
+/* Objects keep their file order as their numbers (the file's order is
+ * deterministic); an address-sorted index finds the object holding any
+ * address. Edge targets are resolved in place: the u64 targets become u32
+ * object numbers in the same buffer. */
 static int build_model(parser *p)
 {
     cd_snapshot *s = p->s;
     size_t n = p->nobj;
     if (n >= CD_NONE32)
         return cd_fail(p->err, CD_EFORMAT, s->path, -1, "too many objects (%zu)", n);
-    uint32_t *perm = cd_malloc((n ? n : 1) * sizeof *perm);
-    cd_sort_u64_index(p->addr, n, perm);
-
     s->nobj = n;
-    s->obj_addr = cd_malloc((n + 1) * sizeof *s->obj_addr);
-    s->obj_size = cd_malloc((n + 1) * sizeof *s->obj_size);
-    s->obj_content = cd_malloc((n + 1) * sizeof *s->obj_content);
-    s->obj_shape = cd_malloc((n + 1) * sizeof *s->obj_shape);
+    s->obj_addr = cd_reallocarray(p->addr, n + 1, sizeof *s->obj_addr);
+    s->obj_size = cd_reallocarray(p->size, n + 1, sizeof *s->obj_size);
+    s->obj_content = cd_reallocarray(p->content, n + 1, sizeof *s->obj_content);
+    s->obj_shape = cd_reallocarray(p->shapes, n + 1, sizeof *s->obj_shape);
+    s->obj_edge = cd_reallocarray(p->estart, n + 1, sizeof *s->obj_edge);
+    p->addr = NULL; p->size = NULL; p->content = NULL; p->shapes = NULL; p->estart = NULL;
+    s->obj_edge[n] = p->nedge;
+
+    s->by_addr = cd_malloc((n + 1) * sizeof *s->by_addr);
+    cd_sort_u64_index(s->obj_addr, n, s->by_addr);
+    s->sorted_addr = cd_malloc((n + 1) * sizeof *s->sorted_addr);
     for (size_t i = 0; i < n; i++) {
-        uint32_t r = perm[i];
-        s->obj_shape[i] = p->shapes[r];
-        s->obj_addr[i] = p->addr[r];
-        s->obj_size[i] = p->size[r];
-        s->obj_content[i] = p->content[r];
-        if (i && s->obj_addr[i] < s->obj_addr[i - 1] + s->obj_size[i - 1]) {
-            free(perm);
-            return cd_fail(p->err, CD_EFORMAT, s->path, (int64_t)p->content[r],
-                           "object at 0x%llx overlaps the object at 0x%llx",
-                           (unsigned long long)s->obj_addr[i],
-                           (unsigned long long)s->obj_addr[i - 1]);
+        uint32_t o = s->by_addr[i];
+        s->sorted_addr[i] = s->obj_addr[o];
+        if (i) {
+            uint32_t q = s->by_addr[i - 1];
+            if (s->obj_addr[o] < s->obj_addr[q] + s->obj_size[q])
+                return cd_fail(p->err, CD_EFORMAT, s->path, (int64_t)s->obj_content[o],
+                               "object at 0x%llx overlaps the object at 0x%llx",
+                               (unsigned long long)s->obj_addr[o], (unsigned long long)s->obj_addr[q]);
         }
     }
-    free(p->size); p->size = NULL;
-    free(p->content); p->content = NULL;
 
-    /* Edges in sorted source order, targets resolved; edges that do not
-       point into a heap object are dropped. */
-    s->obj_edge = cd_malloc((n + 1) * sizeof *s->obj_edge);
-    size_t cap = p->nedge ? p->nedge : 1;
-    s->edge_dst = cd_malloc(cap * sizeof *s->edge_dst);
-    s->edge_off = cd_malloc(cap * sizeof *s->edge_off);
-    s->edge_dst_off = cd_malloc(cap * sizeof *s->edge_dst_off);
-    s->edge_dyn = cd_malloc(cap * sizeof *s->edge_dyn);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t r = perm[i];
-        s->obj_edge[i] = m;
-        uint64_t e0 = p->estart[r];
-        uint64_t e1 = r + 1 < n ? p->estart[r + 1] : p->nedge;
+    /* page table: page_first[p] = first sorted index whose address is at or
+       past page p's start (objects never straddle more than they say) */
+    if (n) {
+        uint64_t lo = s->sorted_addr[0] & ~((1ull << PAGE_SHIFT) - 1);
+        uint32_t last = s->by_addr[n - 1];
+        uint64_t end = s->obj_addr[last] + s->obj_size[last];
+        uint64_t np = ((end - lo) >> PAGE_SHIFT) + 1;
+        if (np <= ((uint64_t)1 << 26) && np <= 64 * (uint64_t)n + 1024) {
+            s->page_base = lo;
+            s->npages = np;
+            s->page_first = cd_malloc((np + 1) * sizeof *s->page_first);
+            size_t i = 0;
+            for (uint64_t pg = 0; pg <= np; pg++) {
+                uint64_t base = lo + (pg << PAGE_SHIFT);
+                while (i < n && s->sorted_addr[i] < base)
+                    i++;
+                s->page_first[pg] = (uint32_t)i;
+            }
+        }
+    }
+
+    /* Resolve targets in place, dropping pointers outside the heap. Writing
+       dst[m] (bytes 4m..4m+3, m <= e) never clobbers an unread etarget[e'] (e' > e). */
+    uint32_t *dst = (uint32_t *)p->etarget;
+    size_t m = 0, d = 0, noffcap = 0;
+    for (size_t o = 0; o < n; o++) {
+        uint64_t e0 = s->obj_edge[o], e1 = s->obj_edge[o + 1];
+        s->obj_edge[o] = m;
         for (uint64_t e = e0; e < e1; e++) {
-            uint32_t d = cd_snapshot_find(s, p->etarget[e]);
-            if (d == CD_NONE32)
+            uint64_t target = p->etarget[e];
+            uint32_t t = cd_snapshot_find(s, target);
+            int has_dyn = d < p->ndyn && p->dyn_edge[d] == e;
+            if (t == CD_NONE32) {
+                if (has_dyn)
+                    p->dyn_edge[d++] = UINT64_MAX;  /* dropped with its edge */
                 continue;
-            s->edge_dst[m] = d;
-            s->edge_off[m] = p->eoff[e];
-            s->edge_dst_off[m] = (uint32_t)(p->etarget[e] - s->obj_addr[d]);
-            s->edge_dyn[m] = p->edyn[e];
+            }
+            uint32_t off = p->eoff[e];
+            dst[m] = t;
+            p->eoff[m] = off;
+            if (has_dyn)
+                p->dyn_edge[d++] = m | (1ull << 63);  /* kept: renumbered */
+            if (target != s->obj_addr[t]) {
+                CD_GROW(s->off_edge, noffcap, s->noff + 1);
+                s->off_value = cd_reallocarray(s->off_value, noffcap, sizeof *s->off_value);
+                s->off_edge[s->noff] = m;
+                s->off_value[s->noff] = (uint32_t)(target - s->obj_addr[t]);
+                s->noff++;
+            }
             m++;
         }
     }
     s->obj_edge[n] = m;
     s->nedge = m;
-    free(p->etarget); p->etarget = NULL;
-    free(p->eoff); p->eoff = NULL;
-    free(p->edyn); p->edyn = NULL;
+    s->edge_dst = cd_reallocarray(p->etarget, m ? m : 1, sizeof *s->edge_dst);
+    s->edge_off = cd_reallocarray(p->eoff, m ? m : 1, sizeof *s->edge_off);
+    p->etarget = NULL;
+    p->eoff = NULL;
+    /* keep the dynamic types of the edges that stayed */
+    size_t k = 0;
+    for (size_t i = 0; i < p->ndyn; i++)
+        if (p->dyn_edge[i] != UINT64_MAX) {
+            p->dyn_edge[k] = p->dyn_edge[i] & ~(1ull << 63);
+            p->dyn_type[k] = p->dyn_type[i];
+            k++;
+        }
+    s->ndyn = k;
+    s->dyn_edge = cd_reallocarray(p->dyn_edge, k ? k : 1, sizeof *s->dyn_edge);
+    s->dyn_type = cd_reallocarray(p->dyn_type, k ? k : 1, sizeof *s->dyn_type);
+    p->dyn_edge = NULL;
+    p->dyn_type = NULL;
 
-    /* inverse permutation for hints */
     if (p->nhint) {
-        uint32_t *inv = cd_malloc(n * sizeof *inv);
-        for (size_t i = 0; i < n; i++)
-            inv[perm[i]] = (uint32_t)i;
         s->obj_hdr = cd_calloc(n ? n : 1, sizeof *s->obj_hdr);
         for (size_t h = 0; h < p->nhint; h++)
-            s->obj_hdr[inv[p->hint_obj[h]]] = p->hint_rt[h];
-        free(inv);
+            s->obj_hdr[p->hint_obj[h]] = p->hint_rt[h];
     }
-    free(perm);
-    free(p->addr); p->addr = NULL;
-    free(p->estart); p->estart = NULL;
 
     /* alloc samples -> bucket per object */
     if (p->nsamp && s->nbuckets) {
@@ -678,9 +760,9 @@ static int build_model(parser *p)
             if (s->buckets[b].addr)
                 cd_map64_put(&bidx, s->buckets[b].addr, (uint32_t)b);
         s->obj_bucket = cd_calloc(n ? n : 1, sizeof *s->obj_bucket);
-        for (size_t k = 0; k < p->nsamp; k++) {
-            uint32_t o = cd_snapshot_find(s, p->samp_addr[k]), b;
-            if (o != CD_NONE32 && cd_map64_get(&bidx, p->samp_bucket[k], &b))
+        for (size_t j = 0; j < p->nsamp; j++) {
+            uint32_t o = cd_snapshot_find(s, p->samp_addr[j]), b;
+            if (o != CD_NONE32 && cd_map64_get(&bidx, p->samp_bucket[j], &b))
                 s->obj_bucket[o] = b + 1;
         }
         cd_map64_free(&bidx);
@@ -694,14 +776,14 @@ static int build_model(parser *p)
             extra += s->obj_edge[o + 1] - s->obj_edge[o];
     }
     s->roots = cd_malloc((p->nroots + extra + 1) * sizeof *s->roots);
-    size_t k = 0;
+    k = 0;
     for (size_t i = 0; i < p->nroots; i++) {
         raw_root *rr = &p->roots[i];
-        uint32_t d = cd_snapshot_find(s, rr->target);
-        if (d == CD_NONE32)
+        uint32_t t = cd_snapshot_find(s, rr->target);
+        if (t == CD_NONE32)
             continue;
-        s->roots[k++] = (cd_root){rr->kind, rr->frame, rr->slot, d,
-                                  (uint32_t)(rr->target - s->obj_addr[d]), rr->dyn};
+        s->roots[k++] = (cd_root){rr->kind, rr->frame, rr->slot, t,
+                                  (uint32_t)(rr->target - s->obj_addr[t]), rr->dyn};
     }
     for (size_t f = 0; f < p->nfins; f++) {
         uint32_t o = cd_snapshot_find(s, p->fins[f].obj);
@@ -709,7 +791,7 @@ static int build_model(parser *p)
             continue;
         for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++)
             s->roots[k++] = (cd_root){CD_ROOT_FINALIZER, CD_NONE32, s->obj_addr[o] + s->edge_off[e],
-                                      s->edge_dst[e], s->edge_dst_off[e], s->edge_dyn[e]};
+                                      s->edge_dst[e], cd_edge_dst_off(s, e), cd_edge_dyn(s, e)};
     }
     s->nroots = k;
     return 0;
@@ -719,7 +801,7 @@ static void parser_free(parser *p)
 {
     free(p->scratch); free(p->scratch2);
     free(p->addr); free(p->size); free(p->content); free(p->estart); free(p->shapes);
-    free(p->etarget); free(p->eoff); free(p->edyn);
+    free(p->etarget); free(p->eoff); free(p->dyn_edge); free(p->dyn_type);
     free(p->hint_obj); free(p->hint_rt);
     free(p->samp_addr); free(p->samp_bucket);
     free(p->roots); free(p->fins);
@@ -784,7 +866,9 @@ void cd_snapshot_free(cd_snapshot *s)
     free(s->path);
     free(s->obj_addr); free(s->obj_size); free(s->obj_content); free(s->obj_edge);
     free(s->obj_hdr); free(s->obj_bucket); free(s->obj_shape);
-    free(s->edge_dst); free(s->edge_off); free(s->edge_dst_off); free(s->edge_dyn);
+    free(s->edge_dst); free(s->edge_off);
+    free(s->dyn_edge); free(s->dyn_type); free(s->off_edge); free(s->off_value);
+    free(s->by_addr); free(s->sorted_addr); free(s->page_first);
     free(s->roots);
     free(s->rtypes); free(s->rtype_name); free(s->rtype_size);
     cd_map64_free(&s->rtype_index);

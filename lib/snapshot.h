@@ -1,7 +1,8 @@
 /* snapshot.h — the snapshot model: one heap snapshot (a Go heap dump) as
  * compact arrays. Readers fill it; typing, diff and paths read it.
  *
- * Objects are numbered 0..nobj-1 in address order. Their pointer slots that
+ * Objects are numbered 0..nobj-1 in file order (by_addr lists them in
+ * address order). Their pointer slots that
  * point into another heap object are edges, stored in CSR form by source
  * object. Roots are slots outside the heap (data, bss, goroutine frames,
  * finalizers) that point into the heap. Object contents stay in the file:
@@ -80,8 +81,13 @@ typedef struct cd_snapshot {
     char goarch[32];
     char go_version[64];
 
-    /* objects, in address order */
+    /* objects, in file order */
     size_t nobj;
+    uint32_t *by_addr;         /* object numbers in address order */
+    uint64_t *sorted_addr;     /* their addresses (for cd_snapshot_find) */
+    uint32_t *page_first;      /* per 8 KiB page from page_base: first index in
+                                  sorted_addr at or past it (npages+1), or NULL */
+    uint64_t page_base, npages;
     uint64_t *obj_addr;
     uint32_t *obj_size;
     uint64_t *obj_content;     /* file offset of the contents */
@@ -96,8 +102,9 @@ typedef struct cd_snapshot {
     size_t nedge;
     uint32_t *edge_dst;        /* target object */
     uint32_t *edge_off;        /* slot offset in the source object */
-    uint32_t *edge_dst_off;    /* offset of the target address in the target object */
-    uint32_t *edge_dyn;        /* dynamic type of an interface data word (rtypes index), 0 none */
+    /* sparse, sorted by edge: most edges have neither (cd_edge_dyn, cd_edge_dst_off) */
+    uint64_t *dyn_edge; uint32_t *dyn_type; size_t ndyn;    /* interface data words */
+    uint64_t *off_edge; uint32_t *off_value; size_t noff;   /* interior pointers */
 
     /* roots */
     cd_root *roots; size_t nroots;
@@ -138,6 +145,11 @@ int cd_heapdump_load(const char *path, const cd_load_options *opt,
 int cd_heapdump_sniff(const unsigned char *head, size_t n);
 
 void cd_snapshot_free(cd_snapshot *s);
+
+/* Dynamic type (rtypes index) of the interface data word that edge e is,
+ * 0 if none; offset of edge e's target address inside its target object. */
+uint32_t cd_edge_dyn(const cd_snapshot *s, uint64_t e);
+uint32_t cd_edge_dst_off(const cd_snapshot *s, uint64_t e);
 
 /* Object number containing addr, or CD_NONE32. */
 uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t addr);

@@ -184,6 +184,7 @@ typedef struct typer {
     uint32_t *rt_btype;     /* snapshot rtype index -> binary type id (cache, +1) */
     uint32_t uint8_type;
     struct region *regions; size_t nregions;
+    cd_map64 word_memo;     /* (type, offset) -> what the word points at */
 } typer;
 
 static uint32_t rtype_to_btype(typer *k, uint32_t rt)
@@ -308,8 +309,8 @@ static void scan_object(typer *k, uint32_t o)
                 int wk = cd_word_target(k->bin, var->type, off - (uint64_t)var->closure_off,
                                         &target, &array, NULL);
                 if (wk)
-                    type_target(k, wk, target, array, s->edge_dyn[e], s->edge_dst[e],
-                                s->edge_dst_off[e], CD_TS_ROOT);
+                    type_target(k, wk, target, array, cd_edge_dyn(s, e), s->edge_dst[e],
+                                cd_edge_dst_off(s, e), CD_TS_ROOT);
                 break;
             }
         }
@@ -331,10 +332,22 @@ static void scan_object(typer *k, uint32_t o)
         }
         uint32_t target;
         int arr;
-        int wk = cd_word_target(k->bin, bt, off, &target, &arr, NULL);
+        /* memo: the same (type, offset) comes back for every object of a type */
+        uint64_t mk = ((uint64_t)bt << 32 | off) + 1;
+        uint32_t mv;
+        int wk;
+        if (off < UINT32_MAX && cd_map64_get(&k->word_memo, mk, &mv)) {
+            wk = (int)(mv & 3);
+            arr = (int)((mv >> 2) & 1);
+            target = mv >> 3;
+        } else {
+            wk = cd_word_target(k->bin, bt, off, &target, &arr, NULL);
+            if (off < UINT32_MAX && target < (1u << 29))
+                cd_map64_put(&k->word_memo, mk, (uint32_t)wk | (uint32_t)arr << 2 | target << 3);
+        }
         if (wk)
-            type_target(k, wk, target, arr, s->edge_dyn[e], s->edge_dst[e],
-                        s->edge_dst_off[e], CD_TS_ROOT);
+            type_target(k, wk, target, arr, cd_edge_dyn(s, e), s->edge_dst[e],
+                        cd_edge_dst_off(s, e), CD_TS_ROOT);
     }
 }
 
@@ -668,13 +681,13 @@ static void type_degraded(typer *k)
 {
     const cd_snapshot *s = k->s;
     char buf[512];
-    for (size_t i = 0; i < s->nroots + s->nedge; i++) {
+    for (size_t i = 0; i < s->nroots + s->ndyn; i++) {
         uint32_t dyn, dst, dst_off;
         if (i < s->nroots) {
             dyn = s->roots[i].dyn; dst = s->roots[i].dst; dst_off = s->roots[i].dst_off;
         } else {
-            size_t e = i - s->nroots;
-            dyn = s->edge_dyn[e]; dst = s->edge_dst[e]; dst_off = s->edge_dst_off[e];
+            uint64_t e = s->dyn_edge[i - s->nroots];
+            dyn = s->dyn_type[i - s->nroots]; dst = s->edge_dst[e]; dst_off = cd_edge_dst_off(s, e);
         }
         if (!dyn || dst_off != data_start(s, dst) || k->t->obj_type[dst])
             continue;
@@ -725,8 +738,21 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
         type_roots(&k);
         drain(&k);
         type_by_shape(&k);
-        for (uint32_t o = 0; o < s->nobj; o++)
-            t->obj_type[o] = key_for(&k, o);
+        /* one name per (type, array) pair, not one string per object */
+        cd_map64 keys = {0};
+        for (uint32_t o = 0; o < s->nobj; o++) {
+            uint32_t bt = t->obj_btype[o];
+            if (!bt)
+                continue;
+            uint64_t kk = ((uint64_t)bt << 1 | t->obj_array[o]) + 1;
+            uint32_t id;
+            if (!cd_map64_get(&keys, kk, &id)) {
+                id = key_for(&k, o);
+                cd_map64_put(&keys, kk, id);
+            }
+            t->obj_type[o] = id;
+        }
+        cd_map64_free(&keys);
     } else {
         type_roots(&k);
         type_degraded(&k);
@@ -734,6 +760,7 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
     free(k.queue);
     free(k.rt_btype);
     free(k.regions);
+    cd_map64_free(&k.word_memo);
     *out = t;
     return 0;
 }

@@ -62,17 +62,19 @@ int main(void)
     CHECK(s->data.size > 0 && s->bss.size > 0, "segments");
     CHECK(s->have_memstats && s->nbuckets > 0, "memstats and memprof");
     int sorted = 1;
-    for (size_t i = 1; i < s->nobj; i++)
-        if (s->obj_addr[i] < s->obj_addr[i - 1] + s->obj_size[i - 1])
+    for (size_t i = 1; i < s->nobj; i++) {
+        uint32_t a = s->by_addr[i - 1], b = s->by_addr[i];
+        if (s->obj_addr[b] < s->obj_addr[a] + s->obj_size[a] || s->sorted_addr[i] != s->obj_addr[b])
             sorted = 0;
-    CHECK(sorted, "objects in address order, not overlapping");
+    }
+    CHECK(sorted, "address index sorted, objects not overlapping");
     uint32_t o = (uint32_t)(s->nobj / 2);
     CHECK(cd_snapshot_find(s, s->obj_addr[o]) == o, "find base");
     CHECK(cd_snapshot_find(s, s->obj_addr[o] + s->obj_size[o] - 1) == o, "find interior");
     CHECK(cd_snapshot_find(s, 8) == CD_NONE32, "find outside");
     int edges_ok = 1;
     for (size_t e = 0; e < s->nedge; e++)
-        if (s->edge_dst[e] >= s->nobj || s->edge_dst_off[e] >= s->obj_size[s->edge_dst[e]])
+        if (s->edge_dst[e] >= s->nobj || cd_edge_dst_off(s, e) >= s->obj_size[s->edge_dst[e]])
             edges_ok = 0;
     CHECK(edges_ok, "every edge lands inside an object");
     cd_snapshot_free(s);

@@ -1,0 +1,50 @@
+#!/bin/sh
+# run.sh [SCALE...] — the ctxdiff benchmark (separate from the tests).
+# For each SCALE (default: 1 2 4) it makes a big heap-dump pair with the
+# fixture generator (testdata/make-bigpair.sh: SCALE=1 is about 0.1 + 0.5 GB,
+# 1.5 M + 7.6 M objects), then measures in one run, with the files in the
+# page cache:
+#   floor    bench/floor.c: decode every varint of both files, skip contents
+#   ctxdiff  the full analysis: typing, growth table, grouped retention paths
+#            with retained sizes (dominators)
+# and prints time as a multiple of the floor, peak RSS as a fraction of the
+# two files' bytes, and time per million objects (linearity across scales).
+# Also, when Go is installed: `go tool pprof -top -base` against ctxdiff on
+# the pair's heap profiles. Needs about 3 GB of disk and 5 GB of memory per
+# unit of SCALE. Outputs go to ${BENCH_DIR:-/tmp/ctxdiff-bench}.
+set -eu
+cd "$(dirname "$0")/.."
+scales=${*:-1 2 4}
+dir=${BENCH_DIR:-/tmp/ctxdiff-bench}
+mkdir -p "$dir"
+sh tools/build.sh build-bench -Dbuildtype=release >/dev/null
+cc -O2 -o "$dir/floor" bench/floor.c
+ctxdiff=build-bench/cli/ctxdiff
+measure() {  # prints "seconds maxrss_kb"
+    /usr/bin/time -f "%e %M" -o "$dir/time.out" "$@" >/dev/null 2>"$dir/err.out" || {
+        cat "$dir/err.out" >&2; exit 1; }
+    cat "$dir/time.out"
+}
+printf '%-6s %9s %10s %8s %9s %7s %9s %8s %12s\n' scale "input MB" objects "floor s" "ctxdiff s" "x floor" "peak MB" "RSS/in" "s/M objects"
+for s in $scales; do
+    d="$dir/scale$s"
+    if [ ! -f "$d/after.heapdump" ]; then
+        sh testdata/make-bigpair.sh "$d" "$s" >/dev/null 2>&1 || { echo "make-bigpair failed for $s" >&2; exit 1; }
+    fi
+    bytes=$(($(stat -c %s "$d/before.heapdump") + $(stat -c %s "$d/after.heapdump")))
+    "$dir/floor" "$d/before.heapdump" "$d/after.heapdump" >"$dir/records.out"   # warm the cache
+    set -- $(measure "$dir/floor" "$d/before.heapdump" "$d/after.heapdump"); floor=$1
+    set -- $(measure $ctxdiff -b "$d/leaky" -f json -o "$dir/report$s.json" "$d/before.heapdump" "$d/after.heapdump")
+    t=$1 rss=$2
+    objs=$(python3 -c "import json; d=json.load(open('$dir/report$s.json'))['snapshots']; print(d['before']['objects'] + d['after']['objects'])")
+    awk -v s="$s" -v b="$bytes" -v o="$objs" -v f="$floor" -v t="$t" -v r="$rss" 'BEGIN {
+        printf "%-6s %9.0f %10d %8.2f %9.2f %7.1f %9.0f %8.2f %12.3f\n", s, b/1e6, o, f, t, t/f, r/1024, r*1024/b, t/(o/1e6) }'
+done
+# pprof: the same heap profiles through go tool pprof and ctxdiff
+if command -v go >/dev/null 2>&1; then
+    d="$dir/scale$(echo $scales | awk '{print $NF}')"
+    set -- $(measure go tool pprof -top -sample_index=inuse_objects -base "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"); gp=$1
+    set -- $(measure $ctxdiff --sample-index inuse_objects "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"); cp=$1
+    awk -v g="$gp" -v c="$cp" 'BEGIN { printf "pprof pair: go tool pprof -top -base %.2f s, ctxdiff %.2f s (%.0fx faster)\n", g, c, (c > 0 ? g/c : 0) }'
+fi
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
