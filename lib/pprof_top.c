@@ -96,9 +96,28 @@ static uint32_t kset_add_h(kset *s, const unsigned char *k, size_t n,
     return id;
 }
 
+/* Hash of bytes, eight at a time (cd_hash64 mixing; the keys here are
+ * names and paths, where bytewise FNV showed up in profiles). */
+static uint64_t hash_key(const unsigned char *k, size_t n)
+{
+    uint64_t h = cd_hash64(n ^ 0x70707266);
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        h = cd_hash64(h ^ w);
+    }
+    if (i < n) {
+        uint64_t w = 0;
+        memcpy(&w, k + i, n - i);
+        h = cd_hash64(h ^ w);
+    }
+    return h;
+}
+
 static uint32_t kset_add(kset *s, const unsigned char *k, size_t n, int *added)
 {
-    return kset_add_h(s, k, n, cd_hash_bytes(k, n, 0x70707266), added);
+    return kset_add_h(s, k, n, hash_key(k, n), added);
 }
 
 static void kset_free(kset *s)
@@ -193,14 +212,15 @@ static uint32_t node_key(top *t, cd_pstr name, cd_pstr objfile,
         CD_GROW(t->inl_node, t->cap_inl, (size_t)id + 1);
         t->inl_node[id] = 0;
         node *n = &t->node[id];
-        bbuf nm = { 0 }, sp = { 0 };
-        char num[48];
+        /* PrintableName and fmt.Sprint(NodeInfo), each made in one go */
         if (name.len) {
-            bput(&nm, name.s, name.len);
-            bput(&sp, "{", 1);
-            bput(&sp, name.s, name.len);
-            bput(&sp, "  0  0 0 }", 10);
+            n->name = cd_strndup(name.s, name.len);
+            n->sprint = cd_malloc((size_t)name.len + 12);
+            n->sprint[0] = '{';
+            memcpy(n->sprint + 1, name.s, name.len);
+            memcpy(n->sprint + 1 + name.len, "  0  0 0 }", 11);
         } else {
+            bbuf nm = { 0 };
             if (objfile.len) {
                 bput(&nm, "[", 1);
                 base_name(objfile, &nm);
@@ -208,15 +228,16 @@ static uint32_t node_key(top *t, cd_pstr name, cd_pstr objfile,
             } else {
                 bput(&nm, "<unknown>", 9);
             }
+            bput(&nm, "", 1);
+            n->name = (char *)nm.b;
+            char num[48];
             int w = snprintf(num, sizeof num, "{  0  %lld 0 ", (long long)start_line);
-            bput(&sp, num, (size_t)w);
-            bput(&sp, objfile.s, objfile.len);
-            bput(&sp, "}", 1);
+            n->sprint = cd_malloc((size_t)w + objfile.len + 2);
+            memcpy(n->sprint, num, (size_t)w);
+            if (objfile.len)
+                memcpy(n->sprint + w, objfile.s, objfile.len);
+            memcpy(n->sprint + w + objfile.len, "}", 2);
         }
-        bput(&nm, "", 1);
-        bput(&sp, "", 1);
-        n->name = (char *)nm.b;
-        n->sprint = (char *)sp.b;
     }
     return id;
 }
@@ -393,7 +414,8 @@ static void merge_sample(top *t, int k, uint32_t si, int idx)
 {
     const cd_profile *p = t->ps[k];
     const cd_psample *s = &p->sample[si];
-    CD_GROW(t->stk, t->cap_stk, (size_t)s->nloc + 1);
+    if (s->nloc >= t->cap_stk)
+        CD_GROW(t->stk, t->cap_stk, (size_t)s->nloc + 1);
     uint64_t h = 0x73616d70;
     for (uint32_t i = 0; i < s->nloc; i++) {
         t->stk[i] = t->cl[k][p->loc[s->loc_off + i]];
