@@ -450,7 +450,10 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
         if (r->kind != CD_ROOT_FRAME || r->frame == CD_NONE32)
             continue;
         const cd_goroutine *g = &s->goroutines[s->frames[r->frame].goroutine];
-        if (g->status != 4)
+        /* parked on a channel: <-ctx.Done() parks as "chan receive", a
+           select on it as "select" */
+        const char *wr = cd_strtab_get(&s->strings, g->wait_reason);
+        if (g->status != 4 || (strncmp(wr, "chan receive", 12) != 0 && strncmp(wr, "select", 6) != 0))
             continue;
         uint32_t ci = 0;
         if (ctx_of[r->dst])
@@ -476,6 +479,7 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
         }
         if (!seen)
             c->watchers++;
+        a->g_watch[gi] = 1;
     }
     walker w = {0};
     w.a = a;
@@ -515,6 +519,7 @@ int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
     a->t = t;
     a->bin = bin;
     cd_strtab_init(&a->names);
+    a->g_watch = cd_calloc(s->ngoroutines + 1, 1);
 
     /* roots in slot order; the first slot that holds an object names it */
     a->root_of = cd_malloc(n * sizeof *a->root_of);
@@ -579,6 +584,7 @@ void cd_analysis_free(cd_analysis *a)
     free(a->reached);
     free(a->retained);
     free(a->ctxs);
+    free(a->g_watch);
     cd_strtab_free(&a->names);
     free(a);
 }

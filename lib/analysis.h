@@ -64,6 +64,7 @@ typedef struct cd_analysis {
     uint64_t reach_objs, reach_bytes, typed_bytes, typed_objs;
     uint64_t garbage_objs, garbage_bytes;
     size_t parked_goroutines;
+    uint8_t *g_watch;         /* per goroutine: 1 if parked on a context's Done */
     cd_ctx *ctxs; size_t nctx;
     cd_strtab names;          /* holders, signatures, paths */
 } cd_analysis;

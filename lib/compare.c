@@ -387,11 +387,37 @@ static const char *top_user_frame(const cd_snapshot *s, const cd_goroutine *g)
     return fallback;
 }
 
+#define MAX_STACK 32
+
+typedef struct ggroup {
+    int64_t n[NSIDES], watching[NSIDES];
+} ggroup;
+
+typedef struct gsort { const ggroup *g; const cd_strtab *keys; } gsort;
+static const gsort *g_gsort;
+
+static int cmp_ggroups(const void *x, const void *y)
+{
+    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
+    const ggroup *ga = &g_gsort->g[a], *gb = &g_gsort->g[b];
+    int wa = ga->watching[1] > 0, wb = gb->watching[1] > 0;
+    if (wa != wb)
+        return wb - wa;   /* goroutines parked on contexts first */
+    int64_t da = ga->n[1] - ga->n[0], db = gb->n[1] - gb->n[0];
+    if (da != db)
+        return da > db ? -1 : 1;
+    if (ga->n[1] != gb->n[1])
+        return ga->n[1] > gb->n[1] ? -1 : 1;
+    return strcmp(cd_strtab_get(g_gsort->keys, a), cd_strtab_get(g_gsort->keys, b));
+}
+
+/* Goroutines grouped by state (wait reason) and stack (the functions
+ * outside the runtime, innermost first), counted in both snapshots. */
 static json_t *goroutines_json(const cd_side *sd[NSIDES])
 {
     cd_strtab keys;
     cd_strtab_init(&keys);
-    int64_t (*cnt)[NSIDES] = NULL;
+    ggroup *gs = NULL;
     size_t cap = 0;
     for (int side = 0; side < NSIDES; side++) {
         const cd_snapshot *s = sd[side]->s;
@@ -399,55 +425,65 @@ static json_t *goroutines_json(const cd_side *sd[NSIDES])
             const cd_goroutine *g = &s->goroutines[i];
             if (g->system)
                 continue;
-            char buf[2048];
+            char buf[4096];
             static const char *const st[] = {"idle", "runnable", "running", "syscall", "waiting"};
             const char *status = g->status < 5 ? st[g->status] : "other";
             const char *wr = cd_strtab_get(&s->strings, g->wait_reason);
-            snprintf(buf, sizeof buf, "%s\t%s", g->status == 4 && *wr ? wr : status,
-                     top_user_frame(s, g));
-            uint32_t k = cd_strtab_add(&keys, buf, strlen(buf));
+            size_t len = (size_t)snprintf(buf, sizeof buf, "%s", g->status == 4 && *wr ? wr : status);
+            int nf = 0;
+            for (uint32_t f = 0; f < g->nframes && nf < MAX_STACK && len < sizeof buf - 1; f++) {
+                const char *fn = cd_strtab_get(&s->strings, s->frames[g->frame0 + f].func);
+                if (strncmp(fn, "runtime.", 8) == 0 && strcmp(fn, top_user_frame(s, g)) != 0)
+                    continue;
+                len += (size_t)snprintf(buf + len, sizeof buf - len, "\t%s", fn);
+                nf++;
+            }
+            if (len >= sizeof buf)
+                len = sizeof buf - 1;
+            uint32_t k = cd_strtab_add(&keys, buf, len);
             size_t old = cap;
-            CD_GROW(cnt, cap, keys.n);
+            CD_GROW(gs, cap, keys.n);
             if (cap != old)
-                memset(cnt + old, 0, (cap - old) * sizeof *cnt);
-            cnt[k][side]++;
+                memset(gs + old, 0, (cap - old) * sizeof *gs);
+            gs[k].n[side]++;
+            gs[k].watching[side] += sd[side]->a->g_watch[i];
         }
     }
-    json_t *arr = json_array();
-    /* order: growth desc, then after count desc, then key */
     size_t n = keys.n;
     uint32_t *idx = cd_malloc((n + 1) * sizeof *idx);
     size_t m = 0;
     for (uint32_t i = 1; i < n; i++)
         idx[m++] = i;
-    for (size_t i = 1; i < m; i++) {  /* insertion sort: few groups */
-        uint32_t x = idx[i];
-        size_t j = i;
-        while (j > 0) {
-            uint32_t y = idx[j - 1];
-            int64_t dx = cnt[x][1] - cnt[x][0], dy = cnt[y][1] - cnt[y][0];
-            int before = dx != dy ? dx > dy : cnt[x][1] != cnt[y][1] ? cnt[x][1] > cnt[y][1]
-                         : strcmp(cd_strtab_get(&keys, x), cd_strtab_get(&keys, y)) < 0;
-            if (!before)
-                break;
-            idx[j] = y;
-            j--;
-        }
-        idx[j] = x;
-    }
+    gsort ctx = {gs, &keys};
+    g_gsort = &ctx;
+    if (m)
+        qsort(idx, m, sizeof *idx, cmp_ggroups);
+    g_gsort = NULL;
+    json_t *arr = json_array();
     for (size_t i = 0; i < m; i++) {
         const char *key = cd_strtab_get(&keys, idx[i]);
+        const ggroup *g = &gs[idx[i]];
         const char *tab = strchr(key, '\t');
         json_t *j = json_object();
-        json_object_set_new(j, "state", json_stringn(key, (size_t)(tab - key)));
-        json_object_set_new(j, "function", json_string(tab + 1));
-        json_object_set_new(j, "before", json_integer(cnt[idx[i]][0]));
-        json_object_set_new(j, "after", json_integer(cnt[idx[i]][1]));
-        json_object_set_new(j, "delta", json_integer(cnt[idx[i]][1] - cnt[idx[i]][0]));
+        json_object_set_new(j, "state", tab ? json_stringn(key, (size_t)(tab - key)) : json_string(key));
+        json_t *stack = json_array();
+        while (tab) {
+            const char *next = strchr(tab + 1, '\t');
+            size_t l = next ? (size_t)(next - tab - 1) : strlen(tab + 1);
+            json_array_append_new(stack, json_stringn(tab + 1, l));
+            tab = next;
+        }
+        json_object_set_new(j, "function", json_string(json_array_size(stack)
+                                                        ? json_string_value(json_array_get(stack, 0)) : ""));
+        json_object_set_new(j, "stack", stack);
+        json_object_set_new(j, "before", json_integer(g->n[0]));
+        json_object_set_new(j, "after", json_integer(g->n[1]));
+        json_object_set_new(j, "delta", json_integer(g->n[1] - g->n[0]));
+        json_object_set_new(j, "watching_contexts", json_integer(g->watching[1]));
         json_array_append_new(arr, j);
     }
     free(idx);
-    free(cnt);
+    free(gs);
     cd_strtab_free(&keys);
     return arr;
 }

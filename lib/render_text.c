@@ -192,7 +192,7 @@ static void goroutines(const json_t *doc, FILE *out, const style *st)
     const json_t *gs = json_object_get(doc, "goroutines");
     if (!json_array_size(gs))
         return;
-    fprintf(out, "\n%sGOROUTINES%s (user, by state and top function)\n", st->bold, st->off);
+    fprintf(out, "\n%sGOROUTINES%s (user, by state and stack: top < entry function)\n", st->bold, st->off);
     fprintf(out, "%8s %8s %8s  %s\n", "before", "after", "delta", "state / function");
     size_t i;
     const json_t *g;
@@ -205,10 +205,20 @@ static void goroutines(const json_t *doc, FILE *out, const style *st)
         cd_human_count(GET_I(g, "before"), 0, b, sizeof b);
         cd_human_count(GET_I(g, "after"), 0, a, sizeof a);
         cd_human_count(GET_I(g, "delta"), 1, d, sizeof d);
-        char both[512];
-        snprintf(both, sizeof both, "[%s] %s", GET_S(g, "state"), GET_S(g, "function"));
-        fit(both, 52, line, sizeof line);
-        fprintf(out, "%8s %8s %8s  %s\n", b, a, d, line);
+        int64_t w = GET_I(g, "watching_contexts");
+        const json_t *stack = json_object_get(g, "stack");
+        const char *entry = json_string_value(json_array_get(stack, json_array_size(stack) - 1));
+        char tail[512];
+        int k = entry && json_array_size(stack) > 1
+                ? snprintf(tail, sizeof tail, "%s < %s", GET_S(g, "function"), entry)
+                : snprintf(tail, sizeof tail, "%s", GET_S(g, "function"));
+        if (w && k > 0 && (size_t)k < sizeof tail)
+            snprintf(tail + k, sizeof tail - (size_t)k, " (%" PRId64 " on ctx.Done)", w);
+        /* keep the state whole; shorten the stack from its front */
+        const char *state = GET_S(g, "state");
+        size_t sl = strlen(state) + 3;
+        fit(tail, sl < 40 ? 53 - sl : 13, line, sizeof line);
+        fprintf(out, "%8s %8s %8s  [%s] %s\n", b, a, d, state, line);
     }
 }
 
