@@ -157,8 +157,11 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, cd_err
     cd_typing *t[2] = {NULL, NULL};
     cd_analysis *a[2] = {NULL, NULL};
     cd_analysis_options ao = {o->no_dominators};
-    for (int i = 0; i < 2 && rc == 0; i++)
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        cd_snapshot_release(jobs[i].s, CD_RELEASE_INDEX);
         rc = cd_type_snapshot(jobs[i].s, bin, &t[i], err);
+        cd_snapshot_release(jobs[i].s, CD_RELEASE_SHAPES);
+    }
     for (int i = 0; i < 2 && rc == 0; i++)
         rc = cd_analyze(jobs[i].s, t[i], bin, &ao, &a[i], err);
     if (rc == 0) {

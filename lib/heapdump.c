@@ -262,8 +262,9 @@ static int rec_object(parser *p)
     if (addr == 0 || addr + len < addr)
         return fail(p, "bad object address");
     if (p->nobj == p->objcap) {
-        size_t cap = p->objcap;
-        CD_GROW(p->addr, cap, p->nobj + 1);
+        /* grow by half: seven arrays of this length */
+        size_t cap = p->objcap + p->objcap / 2 + 4096;
+        p->addr = cd_reallocarray(p->addr, cap, sizeof *p->addr);
         p->size = cd_reallocarray(p->size, cap, sizeof *p->size);
         p->content = cd_reallocarray(p->content, cap, sizeof *p->content);
         p->estart = cd_reallocarray(p->estart, cap, sizeof *p->estart);
@@ -588,9 +589,24 @@ static int parse_records(parser *p)
 
 #define PAGE_SHIFT 13
 
+void cd_snapshot_release(cd_snapshot *s, int what)
+{
+    if (what & CD_RELEASE_INDEX) {
+        free(s->by_addr); s->by_addr = NULL;
+        free(s->sorted_addr); s->sorted_addr = NULL;
+        free(s->page_first); s->page_first = NULL;
+    }
+    if (what & CD_RELEASE_SHAPES) {
+        free(s->obj_shape);
+        s->obj_shape = NULL;
+    }
+}
+
 uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t a)
 {
     size_t lo = 0, hi = s->nobj;
+    if (!s->sorted_addr)
+        return CD_NONE32;
     /* the page table narrows the search to the objects of a's page */
     if (s->page_first) {
         if (a < s->page_base)

@@ -146,6 +146,13 @@ int cd_heapdump_sniff(const unsigned char *head, size_t n);
 
 void cd_snapshot_free(cd_snapshot *s);
 
+/* Free what later stages no longer need, to lower the peak memory of the
+ * pipeline: CD_RELEASE_INDEX drops the address index (cd_snapshot_find
+ * then always answers CD_NONE32), CD_RELEASE_SHAPES the shape hashes
+ * (needed only by typing). */
+enum { CD_RELEASE_INDEX = 1, CD_RELEASE_SHAPES = 2 };
+void cd_snapshot_release(cd_snapshot *s, int what);
+
 /* Dynamic type (rtypes index) of the interface data word that edge e is,
  * 0 if none; offset of edge e's target address inside its target object. */
 uint32_t cd_edge_dyn(const cd_snapshot *s, uint64_t e);

@@ -644,6 +644,8 @@ static void build_shapes(const cd_binary *bin, cd_map64 *m)
 static void type_by_shape(typer *k)
 {
     const cd_snapshot *s = k->s;
+    if (!s->obj_shape)
+        return;
     cd_map64 m = {0};
     build_shapes(k->bin, &m);
     for (uint32_t o = 0; o < s->nobj; o++) {
