@@ -729,6 +729,11 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
     k.t = t;
     k.queue = cd_malloc(n * sizeof *k.queue);
     k.rt_btype = cd_calloc(s->nrtypes + 1, sizeof *k.rt_btype);
+    /* Resolve every runtime type the dump mentions now: synthesising a type
+       grows bin->types, and nothing below may hold a cd_type pointer
+       across that. */
+    for (uint32_t rt = 1; bin && rt < s->nrtypes; rt++)
+        rtype_to_btype(&k, rt);
 
     if (bin) {
         /* Go 1.22+ malloc headers type their objects directly. */
