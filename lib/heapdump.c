@@ -784,12 +784,16 @@ static int build_model(parser *p)
         cd_map64_free(&bidx);
     }
 
-    /* roots: resolve targets; a finalized object's referents are roots */
+    /* roots: resolve targets; a finalized object's referents are roots
+       (once per object: repeated finalizer records must not multiply them) */
     size_t extra = 0;
+    uint8_t *fin_seen = cd_calloc(n ? n : 1, 1);
     for (size_t f = 0; f < p->nfins; f++) {
         uint32_t o = cd_snapshot_find(s, p->fins[f].obj);
-        if (o != CD_NONE32 && !p->fins[f].queued)
+        if (o != CD_NONE32 && !p->fins[f].queued && !fin_seen[o]) {
+            fin_seen[o] = 1;
             extra += s->obj_edge[o + 1] - s->obj_edge[o];
+        }
     }
     s->roots = cd_malloc((p->nroots + extra + 1) * sizeof *s->roots);
     k = 0;
@@ -803,12 +807,14 @@ static int build_model(parser *p)
     }
     for (size_t f = 0; f < p->nfins; f++) {
         uint32_t o = cd_snapshot_find(s, p->fins[f].obj);
-        if (o == CD_NONE32 || p->fins[f].queued)
+        if (o == CD_NONE32 || p->fins[f].queued || fin_seen[o] != 1)
             continue;
+        fin_seen[o] = 2;
         for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++)
             s->roots[k++] = (cd_root){CD_ROOT_FINALIZER, CD_NONE32, s->obj_addr[o] + s->edge_off[e],
                                       s->edge_dst[e], cd_edge_dst_off(s, e), cd_edge_dyn(s, e)};
     }
+    free(fin_seen);
     s->nroots = k;
     return 0;
 }

@@ -502,7 +502,7 @@ static void graph_build(top *t, const int64_t *w, const uint8_t *kept, graph *g)
         const msample *m = &t->ms[s];
         const cd_profile *p = t->ps[m->k];
         const cd_psample *sm = &p->sample[m->si];
-        const uint32_t *locs = p->loc + sm->loc_off;
+        const uint32_t *locs = sm->nloc ? p->loc + sm->loc_off : NULL;  /* no locations: p->loc may be NULL */
         const uint32_t *cl = t->cl[m->k];
         for (uint32_t i = sm->nloc; i-- > 0;) {
             uint32_t c = cl[locs[i]];

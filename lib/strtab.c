@@ -30,17 +30,18 @@ uint32_t cd_strtab_add(cd_strtab *t, const char *s, size_t n)
 {
     if ((t->n + 1) * 2 > t->nslots)
         strtab_rehash(t);
-    size_t j = cd_hash_bytes(s, n, 0) & (t->nslots - 1);
+    /* Embedded NULs cannot be represented: cut the string there (before
+       looking it up, so that e[m] below stays inside the stored string). */
+    const char *nul = memchr(s, 0, n);
+    size_t m = nul ? (size_t)(nul - s) : n;
+    size_t j = cd_hash_bytes(s, m, 0) & (t->nslots - 1);
     while (t->slots[j]) {
         uint32_t id = t->slots[j] - 1;
         const char *e = t->buf + t->off[id];
-        if (strncmp(e, s, n) == 0 && e[n] == 0 && memchr(s, 0, n) == NULL)
+        if (strncmp(e, s, m) == 0 && e[m] == 0)
             return id;
         j = (j + 1) & (t->nslots - 1);
     }
-    /* Embedded NULs cannot be represented: cut the string there. */
-    const char *nul = memchr(s, 0, n);
-    size_t m = nul ? (size_t)(nul - s) : n;
     CD_GROW(t->buf, t->cap, t->len + m + 1);
     memcpy(t->buf + t->len, s, m);
     t->buf[t->len + m] = 0;
