@@ -2,6 +2,7 @@
  * writes the report (atomically with -o) and turns the CI gate into the
  * exit code: 0 ok, 1 a threshold crossed, 2 usage or input error. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +162,14 @@ int main(int argc, char **argv)
         if (!tmp)
             return 2;
         snprintf(tmp, n, "%s.tmp.%ld", output, (long)getpid());
-        out = fopen(tmp, "w");
+        /* a new file (O_EXCL: never an existing file or a link's target) */
+        int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        out = tfd >= 0 ? fdopen(tfd, "w") : NULL;
         if (!out) {
+            if (tfd >= 0) {
+                close(tfd);
+                unlink(tmp);
+            }
             fprintf(stderr, "ctxdiff: %s: cannot write: %s\n", output, strerror(errno));
             free(tmp);
             ctxdiff_report_free(r);
@@ -174,7 +181,8 @@ int main(int argc, char **argv)
                     (strcmp(color, "auto") == 0 && out == stdout && isatty(1) && !getenv("NO_COLOR"));
     int rc = ctxdiff_render(r, format, out, use_color, &err);
     if (out != stdout) {
-        if (fclose(out) != 0 && rc == 0)
+        int synced = fflush(out) == 0 && fsync(fileno(out)) == 0;  /* on disk before the rename */
+        if ((fclose(out) != 0 || !synced) && rc == 0)
             rc = -1, snprintf(err.msg, sizeof err.msg, "%s: cannot write", output);
         if (rc == 0 && rename(tmp, output) != 0) {
             fprintf(stderr, "ctxdiff: %s: cannot write: %s\n", output, strerror(errno));

@@ -1,0 +1,3 @@
+module secretleak
+
+go 1.19
