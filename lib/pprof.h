@@ -382,9 +382,12 @@ long cd_pprof__gunzip_peek(const unsigned char *in, size_t n,
 
 /* pprof_proto.c: decode profile.proto in p->data (already set). */
 int cd_pprof__decode_proto(cd_profile *p, cd_error *err);
-/* pprof_text.c: the text formats, from p->data. */
+/* pprof_text.c: the text formats, from p->data. The legacy heap profile
+ * ("heap profile: ..."), debug=1. */
 int cd_pprof__parse_heap_text(cd_profile *p, cd_error *err);
+/* A count profile ("goroutine profile: total N"), debug=1. */
 int cd_pprof__parse_count_text(cd_profile *p, cd_error *err);
+/* All goroutine stacks ("goroutine N [wait]:" blocks), debug=2. */
 int cd_pprof__parse_stacks_text(cd_profile *p, cd_error *err);
 
 /* pprof_intern.c: find-or-insert of variable keys over cd_map64. h is the
@@ -394,16 +397,22 @@ uint32_t cd_pprof__intern(cd_map64 *m, uint64_t h,
                           int (*eq)(const void *ctx, uint32_t id),
                           const void *ctx, uint32_t next_id, int *added);
 
-/* pprof_build.c: building a profile from text, with interning. */
+/* pprof_build.c: building a profile from text, with interning. The
+ * builder appends to p's arrays (caps kept here) and finds strings,
+ * functions and locations met before. */
 typedef struct cd_pprof__builder {
     cd_profile *p;
     size_t cap_str, cap_func, cap_loc, cap_line, cap_sample, cap_locs,
            cap_value, cap_label;
     cd_map64 strs, funcs, locs;
 } cd_pprof__builder;
+/* Start building into p (adds string_table[0] = ""). */
 void cd_pprof__builder_init(cd_pprof__builder *b, cd_profile *p);
-void cd_pprof__builder_done(cd_pprof__builder *b);  /* frees the maps */
+/* Free the builder's maps (p keeps everything built). */
+void cd_pprof__builder_done(cd_pprof__builder *b);
+/* String index of s[0..n) (a view: s must live as long as p). */
 uint32_t cd_pprof__b_str(cd_pprof__builder *b, const char *s, size_t n);
+/* Function index for (name, file) string indexes. */
 uint32_t cd_pprof__b_func(cd_pprof__builder *b, uint32_t name, uint32_t file);
 /* A location found by key (e.g. a PC, or a hash of function+line; 0 is
  * allowed) holding one line (function index, or UINT32_MAX for none). */
@@ -412,16 +421,15 @@ uint32_t cd_pprof__b_loc(cd_pprof__builder *b, uint64_t key, uint64_t addr,
 /* Append a sample with the given values (ntype of them); its locations are
  * added with cd_pprof__b_push_loc, labels with cd_pprof__b_push_label. */
 cd_psample *cd_pprof__b_sample(cd_pprof__builder *b, const int64_t *values);
+/* Append location loc to the last sample's stack (leaf first). */
 void cd_pprof__b_push_loc(cd_pprof__builder *b, uint32_t loc);
+/* Append a label to the last sample. */
 void cd_pprof__b_push_label(cd_pprof__builder *b, const cd_plabel *l);
 /* Set the kind from the sample/period types (after decoding). */
 void cd_pprof__set_kind(cd_profile *p);
 
-/* Strings of a profile. */
-static inline cd_pstr cd_pprof__s(const cd_profile *p, uint32_t i)
-{
-    return p->str[i];
-}
+/* String helpers: a equals the C string lit; a equals b; a starts with
+ * lit; a NUL-terminated copy of a (cd_malloc'd). */
 int cd_pprof__streq(cd_pstr a, const char *lit);
 int cd_pprof__pstreq(cd_pstr a, cd_pstr b);
 int cd_pprof__has_prefix(cd_pstr a, const char *lit);
@@ -440,25 +448,30 @@ void cd_pprof__percentage(int64_t v, int64_t total, char *buf, size_t cap);
 int64_t cd_pprof__mul_trunc(int64_t v, double f);
 /* Go's int64(math.Round(float64(v) * -1)), pprof's Scale(-1). */
 int64_t cd_pprof__neg_round(int64_t v);
-/* Wrapping int64 addition and Go's abs64 (abs64(INT64_MIN) == INT64_MIN). */
+/* Wrapping int64 addition, as Go's. */
 static inline int64_t cd_pprof__add(int64_t a, int64_t b)
 {
     return (int64_t)((uint64_t)a + (uint64_t)b);
 }
+/* Go's abs64 (abs64(INT64_MIN) == INT64_MIN). */
 static inline int64_t cd_pprof__abs(int64_t v)
 {
     return v < 0 ? (int64_t)(0 - (uint64_t)v) : v;
 }
 
-/* pprof_top.c: fill r->top. */
+/* pprof_top.c: fill *top with the -top block of after - before for value
+ * column idx (profiles checked compatible first). */
 int cd_pprof__top(const cd_profile *before, const cd_profile *after, int idx,
                   const cd_pprof_options *o, cd_pprof_top *top,
                   cd_error *err);
+/* Free what *t owns and zero it. */
 void cd_pprof__top_free(cd_pprof_top *t);
 
-/* pprof_context.c: fill the heap or goroutine view of r. */
+/* pprof_context.c: fill the heap or goroutine view of r (r->top must be
+ * filled: its sample type picks the inuse_ or alloc_ columns). */
 int cd_pprof__context_view(const cd_profile *before, const cd_profile *after,
                            int idx, cd_pprof_result *r, cd_error *err);
+/* Free the views' parts of r. */
 void cd_pprof__context_free(cd_pprof_result *r);
 
 #endif

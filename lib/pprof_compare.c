@@ -47,12 +47,8 @@ static int sample_index(const cd_profile *after, const cd_profile *before,
                        "(no sample_type)");
     if (!want || !*want) {
         cd_pstr dst = after->str[after->default_sample_type];
-        const cd_profile *dp = after;
-        if (!dst.len) {
+        if (!dst.len)
             dst = before->str[before->default_sample_type];
-            dp = before;
-        }
-        (void)dp;
         if (dst.len)
             for (uint32_t i = 0; i < p->ntype; i++)
                 if (cd_pprof__pstreq(p->str[p->sample_type[i].type], dst))

@@ -235,7 +235,7 @@ static int cmp_ctx(const void *pa, const void *pb)
     return c ? c : strcmp(a->api, b->api);
 }
 
-static void heap_view(const cd_profile *ps[2], int idx, cd_pprof_result *r)
+static void heap_view(const cd_profile *ps[2], cd_pprof_result *r)
 {
     const cd_profile *a = ps[1];
     const char *sel = r->top.sample_type ? r->top.sample_type : "";
@@ -248,7 +248,6 @@ static void heap_view(const cd_profile *ps[2], int idx, cd_pprof_result *r)
     }
     if (co < 0 || cb < 0)
         return;
-    (void)idx;
     r->ctx_objects_type = cd_pprof__strdup(a->str[a->sample_type[co].type]);
     r->ctx_bytes_type = cd_pprof__strdup(a->str[a->sample_type[cb].type]);
     keys k;
@@ -508,7 +507,7 @@ int cd_pprof__context_view(const cd_profile *before, const cd_profile *after,
     (void)err;
     const cd_profile *ps[2] = { before, after };
     if (after->kind == CD_PPROF_KIND_HEAP)
-        heap_view(ps, idx, r);
+        heap_view(ps, r);
     else if (after->kind == CD_PPROF_KIND_GOROUTINE)
         goroutine_view(ps, idx, r);
     return 0;
