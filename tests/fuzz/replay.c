@@ -2,6 +2,11 @@
  * every file named on the command line and every regular file in the
  * directories named. The kept crashers under tests/fuzz/regressions/NAME/
  * replay through it in tools/test.sh, so under ASan+UBSan as well.
+ *   --corrupt N FILE   instead: N copies of FILE, each with one byte
+ *                      changed (offsets spread over the file, values 0,
+ *                      0xff, 0x80, bit flips; deterministic), and N
+ *                      prefixes of FILE ended by a 0 byte (the heap dump
+ *                      EOF tag: cuts at record boundaries load).
  * Exit 0 when every input ran (a crash aborts the process). */
 #include <dirent.h>
 #include <stdio.h>
@@ -53,10 +58,46 @@ static int run_file(const char *path)
     return 0;
 }
 
+static int corrupt(const char *path, long n)
+{
+    size_t len = 0;
+    unsigned char *orig = slurp(path, &len);
+    if (!orig || len < 2 || n < 1) {
+        fprintf(stderr, "replay: cannot read %s\n", path);
+        free(orig);
+        return 1;
+    }
+    unsigned char *b = malloc(len + 1);
+    if (!b)
+        abort();
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    static const unsigned char vals[] = {0x00, 0xff, 0x80, 0x7f, 0x01};
+    for (long i = 0; i < n; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        size_t off = (size_t)((double)i / (double)n * (double)len) + (size_t)(x >> 40) % (len / (size_t)n + 1);
+        if (off >= len)
+            off = len - 1;
+        memcpy(b, orig, len);
+        unsigned k = (unsigned)(x >> 20) % 8;
+        b[off] = k < 5 ? vals[k] : (unsigned char)(orig[off] ^ (1u << (x >> 33) % 8));
+        LLVMFuzzerTestOneInput(b, len);
+        /* the prefix before off, ended by an EOF tag */
+        memcpy(b, orig, off);
+        b[off] = 0;
+        LLVMFuzzerTestOneInput(b, off + 1);
+    }
+    printf("corrupted %s %ld times (one byte) and cut it %ld times\n", path, n, n);
+    free(b);
+    free(orig);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     int files = 0, bad = 0;
     LLVMFuzzerInitialize(&argc, &argv);
+    if (argc == 4 && strcmp(argv[1], "--corrupt") == 0)
+        return corrupt(argv[3], strtol(argv[2], NULL, 10));
     for (int i = 1; i < argc; i++) {
         struct stat st;
         if (stat(argv[i], &st) < 0) {
