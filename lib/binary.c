@@ -469,6 +469,7 @@ int cd_binary_open(const char *path, cd_binary **out, cd_error *err)
 
     /* Name index over the DWARF types. */
     p->ndwarf_types = bin->ntypes;
+    bin->ndwarf_types = bin->ntypes;
     p->byname = cd_malloc((bin->ntypes ? bin->ntypes : 1) * sizeof *p->byname);
     name_id *ni = cd_malloc((bin->ntypes ? bin->ntypes : 1) * sizeof *ni);
     for (size_t i = 1; i < bin->ntypes; i++)

@@ -109,6 +109,8 @@ typedef struct cd_binary {
     uint64_t bss_addr, bss_size;     /* .bss section */
 
     cd_type *types;   size_t ntypes;     /* types[0] is the "no type" entry */
+    size_t ndwarf_types;                 /* how many of them came from DWARF (the rest
+                                            are synthesised on demand) */
     cd_field *fields; size_t nfields;
     cd_global *globals; size_t nglobals; /* sorted by addr */
     cd_func *funcs;   size_t nfuncs;     /* sorted by lowpc */

@@ -568,7 +568,7 @@ json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
         json_t *b = json_object();
         json_object_set_new(b, "path", json_string(bin->path));
         json_object_set_new(b, "go_version", json_string(bin->go_version));
-        json_object_set_new(b, "types", json_integer((json_int_t)bin->ntypes));
+        json_object_set_new(b, "types", json_integer((json_int_t)bin->ndwarf_types));
         json_object_set_new(doc, "binary", b);
     } else {
         json_object_set_new(doc, "binary", json_null());

@@ -651,6 +651,12 @@ uint32_t cd_edge_dyn(const cd_snapshot *s, uint64_t e)
     return i < s->ndyn && s->dyn_edge[i] == e ? s->dyn_type[i] : 0;
 }
 
+void cd_edge_cursor_at(const cd_snapshot *s, uint64_t e, cd_edge_cursor *c)
+{
+    c->dyn = sparse_find(s->dyn_edge, s->ndyn, e);
+    c->off = sparse_find(s->off_edge, s->noff, e);
+}
+
 uint32_t cd_edge_dst_off(const cd_snapshot *s, uint64_t e)
 {
     size_t i = sparse_find(s->off_edge, s->noff, e);

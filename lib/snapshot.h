@@ -158,6 +158,23 @@ void cd_snapshot_release(cd_snapshot *s, int what);
 uint32_t cd_edge_dyn(const cd_snapshot *s, uint64_t e);
 uint32_t cd_edge_dst_off(const cd_snapshot *s, uint64_t e);
 
+/* Walking the edges of an object in order: a cursor into the two sparse
+ * tables, placed once by cd_edge_cursor_at, then moved forward only. */
+typedef struct cd_edge_cursor { size_t dyn, off; } cd_edge_cursor;
+void cd_edge_cursor_at(const cd_snapshot *s, uint64_t e, cd_edge_cursor *c);
+static inline uint32_t cd_cursor_dyn(const cd_snapshot *s, cd_edge_cursor *c, uint64_t e)
+{
+    while (c->dyn < s->ndyn && s->dyn_edge[c->dyn] < e)
+        c->dyn++;
+    return c->dyn < s->ndyn && s->dyn_edge[c->dyn] == e ? s->dyn_type[c->dyn] : 0;
+}
+static inline uint32_t cd_cursor_dst_off(const cd_snapshot *s, cd_edge_cursor *c, uint64_t e)
+{
+    while (c->off < s->noff && s->off_edge[c->off] < e)
+        c->off++;
+    return c->off < s->noff && s->off_edge[c->off] == e ? s->off_value[c->off] : 0;
+}
+
 /* Object number containing addr, or CD_NONE32. */
 uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t addr);
 

@@ -320,6 +320,8 @@ static void scan_object(typer *k, uint32_t o)
     if (!t)
         return;
     int array = k->t->obj_array[o];
+    cd_edge_cursor cur;
+    cd_edge_cursor_at(s, s->obj_edge[o], &cur);
     for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++) {
         uint64_t off = s->edge_off[e];
         if (off < start)
@@ -345,9 +347,9 @@ static void scan_object(typer *k, uint32_t o)
             if (off < UINT32_MAX && target < (1u << 29))
                 cd_map64_put(&k->word_memo, mk, (uint32_t)wk | (uint32_t)arr << 2 | target << 3);
         }
-        if (wk)
-            type_target(k, wk, target, arr, cd_edge_dyn(s, e), s->edge_dst[e],
-                        cd_edge_dst_off(s, e), CD_TS_ROOT);
+        if (wk && !k->t->obj_btype[s->edge_dst[e]])
+            type_target(k, wk, target, arr, wk == W_DYN ? cd_cursor_dyn(s, &cur, e) : 0,
+                        s->edge_dst[e], cd_cursor_dst_off(s, &cur, e), CD_TS_ROOT);
     }
 }
 
