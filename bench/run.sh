@@ -40,11 +40,17 @@ for s in $scales; do
     awk -v s="$s" -v b="$bytes" -v o="$objs" -v f="$floor" -v t="$t" -v r="$rss" 'BEGIN {
         printf "%-6s %9.0f %10d %8.2f %9.2f %7.1f %9.0f %8.2f %12.3f\n", s, b/1e6, o, f, t, t/f, r/1024, r*1024/b, t/(o/1e6) }'
 done
-# pprof: the same heap profiles through go tool pprof and ctxdiff
+# pprof: the same heap profiles through go tool pprof and ctxdiff, 20 runs each
+# (one run of either is short), on the largest pair of fixture heap profiles
 if command -v go >/dev/null 2>&1; then
-    d="$dir/scale$(echo $scales | awk '{print $NF}')"
-    set -- $(measure go tool pprof -top -sample_index=inuse_objects -base "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"); gp=$1
-    set -- $(measure $ctxdiff --sample-index inuse_objects "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"); cp=$1
-    awk -v g="$gp" -v c="$cp" 'BEGIN { printf "pprof pair: go tool pprof -top -base %.2f s, ctxdiff %.2f s (%.0fx faster)\n", g, c, (c > 0 ? g/c : 0) }'
+    d=testdata/go1.19/httpleak
+    loop() { i=0; while [ $i -lt 20 ]; do "$@" >/dev/null 2>&1 || exit 1; i=$((i + 1)); done; }
+    start=$(date +%s.%N)
+    loop go tool pprof -top -sample_index=inuse_objects -base "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"
+    mid=$(date +%s.%N)
+    loop $ctxdiff --sample-index inuse_objects "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"
+    end=$(date +%s.%N)
+    awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN { g = (b - a) / 20; x = (c - b) / 20;
+        printf "pprof pair (%s): go tool pprof -top -base %.1f ms, ctxdiff %.1f ms: %.0fx faster\n", "go1.19 httpleak heap", g * 1000, x * 1000, g / x }'
 fi
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"
