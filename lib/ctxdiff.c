@@ -11,6 +11,7 @@
 
 #include "analysis.h"
 #include "binary.h"
+#include "core.h"
 #include "error.h"
 #include "pprof.h"
 #include "report.h"
@@ -50,6 +51,8 @@ int ctxdiff_sniff(const char *path, cd_error *err)
         return cd_fail(err, CD_EFORMAT, path, 0, "empty file");
     if (cd_heapdump_sniff(head, (size_t)n))
         return CTXDIFF_FMT_HEAPDUMP;
+    if (cd_core_sniff(head, (size_t)n))
+        return CTXDIFF_FMT_CORE;
     if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
         return CTXDIFF_FMT_ELF;
     if (cd_pprof_sniff(head, (size_t)n))
@@ -64,6 +67,7 @@ int ctxdiff_sniff(const char *path, cd_error *err)
 
 typedef struct load_job {
     const char *path;
+    cd_binary *core_bin;       /* set: path is a core file of this binary */
     cd_load_options lo;
     cd_snapshot *s;
     cd_error err;
@@ -73,7 +77,8 @@ typedef struct load_job {
 static void *load_thread(void *arg)
 {
     load_job *j = arg;
-    j->rc = cd_heapdump_load(j->path, &j->lo, &j->s, &j->err);
+    j->rc = j->core_bin ? cd_core_load(j->path, j->core_bin, &j->lo, &j->s, &j->err)
+                        : cd_heapdump_load(j->path, &j->lo, &j->s, &j->err);
     return NULL;
 }
 
@@ -104,9 +109,13 @@ static int check_binary(const cd_binary *bin, const cd_snapshot *s, cd_error *er
     return 0;
 }
 
-static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, cd_error *err)
+/* Heap dumps and core files: the same pipeline from the snapshot model on. */
+static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int cores, cd_error *err)
 {
     cd_binary *bin = NULL;
+    if (cores && !o->binary)
+        return cd_fail(err, CD_EUSAGE, o->before, -1,
+                       "a core file needs the binary that made it: give it with -b BINARY");
     json_t *warnings = json_array();
     if (o->binary && cd_binary_open(o->binary, &bin, err) < 0) {
         json_decref(warnings);
@@ -117,8 +126,10 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, cd_err
     jobs[0].path = o->before;
     jobs[1].path = o->after;
     for (int i = 0; i < 2; i++)
-        if (bin)
+        if (bin) {
             jobs[i].lo = (cd_load_options){bin->types_base, bin->types_end};
+            jobs[i].core_bin = cores ? bin : NULL;
+        }
     pthread_t th;
     int threaded = o->jobs > 1 && pthread_create(&th, NULL, load_thread, &jobs[1]) == 0;
     load_thread(&jobs[0]);
@@ -206,6 +217,7 @@ static const char *format_name(int f)
     case CTXDIFF_FMT_HEAPDUMP: return "a Go heap dump";
     case CTXDIFF_FMT_PPROF: return "a pprof profile";
     case CTXDIFF_FMT_ELF: return "an ELF file";
+    case CTXDIFF_FMT_CORE: return "a core file";
     case CTXDIFF_FMT_JSON: return "JSON";
     default: return "an unknown format";
     }
@@ -224,10 +236,10 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
             return -1;
         if (f[i] == CTXDIFF_FMT_UNKNOWN)
             return cd_fail(err, CD_EFORMAT, paths[i], 0,
-                           "not a snapshot ctxdiff reads (a Go heap dump or a pprof heap/goroutine profile)");
+                           "not a snapshot ctxdiff reads (a Go heap dump, a core file or a pprof heap/goroutine profile)");
         if (f[i] == CTXDIFF_FMT_ELF)
             return cd_fail(err, CD_EFORMAT, paths[i], 0,
-                           "an ELF file: core files are not supported yet (give heap dumps or pprof profiles; the binary goes with -b)");
+                           "an ELF file but not a core file (give heap dumps, core files or pprof profiles; the binary goes with -b)");
         if (f[i] == CTXDIFF_FMT_JSON)
             return cd_fail(err, CD_EFORMAT, paths[i], 0, "JSON snapshots are not supported yet");
     }
@@ -238,7 +250,8 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
     ctxdiff_report *r = cd_calloc(1, sizeof *r);
     r->top = o->top;
     r->paths = o->paths;
-    int rc = f[0] == CTXDIFF_FMT_HEAPDUMP ? compare_heapdumps(o, r, err) : compare_profiles(o, r, err);
+    int rc = f[0] == CTXDIFF_FMT_HEAPDUMP || f[0] == CTXDIFF_FMT_CORE
+             ? compare_heapdumps(o, r, f[0] == CTXDIFF_FMT_CORE, err) : compare_profiles(o, r, err);
     if (rc < 0) {
         ctxdiff_report_free(r);
         return -1;

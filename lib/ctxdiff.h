@@ -60,8 +60,9 @@ enum ctxdiff_format {
     CTXDIFF_FMT_UNKNOWN = 0,
     CTXDIFF_FMT_HEAPDUMP,     /* "go1.7 heap dump" */
     CTXDIFF_FMT_PPROF,        /* profile.proto (plain or gzip) or pprof text */
-    CTXDIFF_FMT_ELF,          /* an ELF file: core files are not supported yet */
+    CTXDIFF_FMT_ELF,          /* an ELF file that is not a core (a binary) */
     CTXDIFF_FMT_JSON,         /* ctxdiff snapshot JSON: not supported yet */
+    CTXDIFF_FMT_CORE,         /* ELF core file (e_type ET_CORE) of a Go program; needs -b */
 };
 
 /* Which format the file at path holds; -1 (err filled) if it cannot be read. */

@@ -297,6 +297,26 @@ func writeProfile(name, profile string, debugLevel int) {
 	closeFile(f)
 }
 
+// pauseAtSnapshots is -pause: after each heap dump, wait for a go-ahead so
+// that a script can take a core file (gcore) of the same heap.
+var pauseAtSnapshots bool
+
+// pause prints "PID snapshot PREFIX" on stdout and waits for one line on
+// stdin (make-cores.sh runs gcore in between).
+func pause(prefix string) {
+	fmt.Printf("%d snapshot %s\n", os.Getpid(), prefix)
+	var b [1]byte
+	for {
+		n, err := os.Stdin.Read(b[:])
+		if err != nil {
+			die("-pause: reading stdin: %v", err)
+		}
+		if n == 1 && b[0] == '\n' {
+			return
+		}
+	}
+}
+
 func snapshot(prefix string, watchers int) {
 	waitParked(watchers)
 	runtime.GC()
@@ -304,6 +324,9 @@ func snapshot(prefix string, watchers int) {
 	f := create(prefix + ".heapdump")
 	debug.WriteHeapDump(f.Fd())
 	closeFile(f)
+	if pauseAtSnapshots {
+		pause(prefix)
+	}
 	writeProfile(prefix+".heap.pb.gz", "heap", 0)
 	writeProfile(prefix+".heap.txt", "heap", 1)
 	writeProfile(prefix+".goroutine.pb.gz", "goroutine", 0)
@@ -319,6 +342,7 @@ func main() {
 	bursts := flag.Int("bursts", 3, "bursts before the after snapshot (the before snapshot is taken after 1)")
 	filler := flag.Int("filler", 0, "extra small live non-context objects per burst (linked lists)")
 	rate := flag.Int("memprofilerate", 1, "runtime.MemProfileRate after flag parsing (1 = every allocation)")
+	flag.BoolVar(&pauseAtSnapshots, "pause", false, "after each heap dump print \"PID snapshot before|after\" and wait for a line on stdin (for gcore)")
 	flag.Parse()
 	if flag.NArg() != 0 || *n < 0 || *bursts < 1 || *filler < 0 || *rate < 0 {
 		flag.Usage()

@@ -1,0 +1,40 @@
+/* core.h — reader for ELF core files of Go programs (gcore, kernel cores),
+ * filling the same snapshot model as the heap dump reader (snapshot.h), so
+ * typing, analysis and reports run unchanged.
+ *
+ * A core holds raw memory, no records: the heap is found by walking the
+ * runtime's own structures (runtime.mheap_.allspans, runtime.allgs,
+ * runtime.itabTable, runtime.firstmoduledata), whose layouts are read from
+ * the binary's DWARF by field name. So a core needs the binary that made it
+ * (-b). linux/amd64 only.
+ *
+ * What is precise and what is conservative (first version):
+ *   objects      precise: every allocated slot of every in-use span (the
+ *                same set WriteHeapDump writes)
+ *   object edges conservative: every aligned word of an object in a scan
+ *                span that points into an allocated object (noscan spans
+ *                have none); the word before gives the interface's dynamic
+ *                type as in the heap dump reader
+ *   data, bss    precise: the runtime's gcdata/gcbss pointer masks
+ *   stack frames unwound with the pclntab's SP deltas (the runtime's own
+ *                unwinder), every word of a frame scanned conservatively
+ * Object contents stay in the core file: obj_content is the file offset of
+ * the object's memory, so cd_snapshot_read works as for dumps. */
+#ifndef CD_CORE_H
+#define CD_CORE_H
+
+#include <stddef.h>
+
+#include "binary.h"
+#include "snapshot.h"
+
+/* 1 if head is the start of an ELF core file (e_type ET_CORE). */
+int cd_core_sniff(const unsigned char *head, size_t n);
+
+/* Load the core at path, made by a process running bin. Errors name the
+ * file: not a core, truncated, not from a Go program, not from bin,
+ * memory the runtime structures need that the core does not hold. */
+int cd_core_load(const char *path, cd_binary *bin, const cd_load_options *opt,
+                 cd_snapshot **out, cd_error *err);
+
+#endif
