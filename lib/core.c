@@ -28,6 +28,7 @@
 #define PT_LOAD_ 1
 #define PT_NOTE_ 4
 #define NT_AUXV_ 6
+#define NT_PRPSINFO_ 3
 #define AT_ENTRY_ 9
 #define MSPAN_INUSE 1
 #define G_DEAD 6
@@ -65,6 +66,7 @@ typedef struct core {
     cd_snapshot *s;
     const cd_load_options *opt;
     layouts L;
+    char fname[17];            /* the process's name (NT_PRPSINFO pr_fname) */
     int minor;                 /* Go 1.minor, from the binary */
     /* a window on the core file */
     unsigned char *win; uint64_t win_off; size_t win_len, win_cap;
@@ -292,6 +294,10 @@ static int read_elf(core *c, uint64_t *at_entry)
                     uint64_t d = k + 12 + ((nsz + 3) & ~3ull);
                     if (d > filesz || dsz > filesz - d)
                         break;
+                    if (nt == NT_PRPSINFO_ && dsz >= 56) {
+                        memcpy(c->fname, nb + d + 40, 16);
+                        c->fname[16] = 0;
+                    }
                     if (nt == NT_AUXV_)
                         for (uint64_t a = 0; a + 16 <= dsz; a += 16)
                             if (le(nb + d + a, 8) == AT_ENTRY_)
@@ -1405,8 +1411,9 @@ static int check_origin(core *c, uint64_t at_entry, unsigned char **md_out)
                        "a position-independent binary: core files are read for non-PIE Go binaries only");
     if (at_entry && at_entry != entry)
         return cd_fail(c->err, CD_EBINARY, c->path, -1,
-                       "the core is not from %s (entry point 0x%llx, the binary's is 0x%llx)",
-                       bin->path, (unsigned long long)at_entry, (unsigned long long)entry);
+                       "the core is not from %s: it is a core of \"%s\" (entry point 0x%llx, the binary's is 0x%llx)",
+                       bin->path, c->fname[0] ? c->fname : "?", (unsigned long long)at_entry,
+                       (unsigned long long)entry);
     uint64_t md = global_addr(bin, "runtime.firstmoduledata");
     if (!md)
         return cd_fail(c->err, CD_EBINARY, bin->path, -1, "no runtime.firstmoduledata: not a Go binary");
@@ -1460,6 +1467,13 @@ static int load(core *c)
     s->ptr_size = 8;
     s->big_endian = 0;
     snprintf(s->goarch, sizeof s->goarch, "amd64");
+    /* LastGC (memstats[22], the dump's clock for rates): runtime.memstats.last_gc_unix */
+    uint64_t ms = global_addr(c->bin, "runtime.memstats");
+    uint32_t mt = type_any(c->bin, "runtime.mstats");
+    lay lg;
+    if (ms && mt && field_path(c->bin, mt, "last_gc_unix", &lg) == 0 && lg.size == 8 &&
+        cword(c, ms + lg.off, &s->memstats[22]) == 0)
+        s->have_memstats = 1;
     uint64_t ncpu = global_addr(c->bin, "runtime.ncpu");
     unsigned char nb[4];
     if (ncpu && cread(c, ncpu, nb, 4) == 0)
