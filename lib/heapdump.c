@@ -898,7 +898,7 @@ void cd_snapshot_free(cd_snapshot *s)
     free(s->dyn_edge); free(s->dyn_type); free(s->off_edge); free(s->off_value);
     free(s->by_addr); free(s->sorted_addr); free(s->page_first);
     free(s->roots);
-    free(s->rtypes); free(s->rtype_name); free(s->rtype_size);
+    free(s->rtypes); free(s->rtype_name); free(s->rtype_size); free(s->rtype_btype);
     cd_map64_free(&s->rtype_index);
     cd_map64_free(&s->itabs);
     free(s->goroutines); free(s->frames);

@@ -117,6 +117,7 @@ typedef struct cd_snapshot {
     /* type records (tag 3): rtypes index -> dump's own name and size */
     uint32_t *rtype_name;      /* parallel to rtypes: strtab id (0 none) */
     uint64_t *rtype_size;      /* parallel to rtypes */
+    uint32_t *rtype_btype;     /* parallel to rtypes: binary type id (cd_type_prepare) */
 
     cd_goroutine *goroutines; size_t ngoroutines;
     cd_frame *frames; size_t nframes;

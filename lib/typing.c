@@ -181,19 +181,27 @@ typedef struct typer {
     cd_binary *bin;
     cd_typing *t;
     uint32_t *queue; size_t qhead, qtail;
-    uint32_t *rt_btype;     /* snapshot rtype index -> binary type id (cache, +1) */
     uint32_t uint8_type;
     struct region *regions; size_t nregions;
     cd_map64 word_memo;     /* (type, offset) -> what the word points at */
 } typer;
 
+/* The binary type of a runtime type the dump mentions: resolved for all of
+ * them by cd_type_prepare, so that typing never grows bin->types (and two
+ * snapshots can be typed at once, on two threads). */
 static uint32_t rtype_to_btype(typer *k, uint32_t rt)
 {
-    if (!rt || !k->bin)
+    if (!rt || !k->bin || rt >= k->s->nrtypes || !k->s->rtype_btype)
         return 0;
-    if (!k->rt_btype[rt])
-        k->rt_btype[rt] = cd_binary_type_for_rtaddr(k->bin, k->s->rtypes[rt]) + 1;
-    return k->rt_btype[rt] - 1;
+    return k->s->rtype_btype[rt];
+}
+
+void cd_type_prepare(cd_snapshot *s, cd_binary *bin)
+{
+    free(s->rtype_btype);
+    s->rtype_btype = cd_calloc(s->nrtypes + 1, sizeof *s->rtype_btype);
+    for (uint32_t rt = 1; bin && rt < s->nrtypes; rt++)
+        s->rtype_btype[rt] = cd_binary_type_for_rtaddr(bin, s->rtypes[rt]);
 }
 
 /* Offset of the first data byte in object o (8 for Go 1.22+ header objects). */
@@ -709,8 +717,10 @@ static void type_degraded(typer *k)
     }
 }
 
-int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err)
+int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err)
 {
+    if (bin && !s->rtype_btype)
+        cd_type_prepare(s, bin);
     (void)err;
     cd_typing *t = cd_calloc(1, sizeof *t);
     size_t n = s->nobj ? s->nobj : 1;
@@ -730,12 +740,6 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
     k.bin = bin;
     k.t = t;
     k.queue = cd_malloc(n * sizeof *k.queue);
-    k.rt_btype = cd_calloc(s->nrtypes + 1, sizeof *k.rt_btype);
-    /* Resolve every runtime type the dump mentions now: synthesising a type
-       grows bin->types, and nothing below may hold a cd_type pointer
-       across that. */
-    for (uint32_t rt = 1; bin && rt < s->nrtypes; rt++)
-        rtype_to_btype(&k, rt);
 
     if (bin) {
         /* Go 1.22+ malloc headers type their objects directly. */
@@ -767,7 +771,6 @@ int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_e
         type_degraded(&k);
     }
     free(k.queue);
-    free(k.rt_btype);
     free(k.regions);
     cd_map64_free(&k.word_memo);
     *out = t;

@@ -41,8 +41,14 @@ typedef struct cd_typing {
     int degraded;              /* 1 without a binary */
 } cd_typing;
 
-/* Type every object of s. bin may be NULL. Returns 0 or -1. */
-int cd_type_snapshot(const cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err);
+/* Resolve the runtime types the dump mentions to binary types (this may
+ * add synthesised types to bin). Call it for each snapshot, from one
+ * thread, before cd_type_snapshot; typing then leaves bin unchanged. */
+void cd_type_prepare(cd_snapshot *s, cd_binary *bin);
+
+/* Type every object of s (calling cd_type_prepare if it was not). bin may
+ * be NULL. Returns 0 or -1. */
+int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err);
 void cd_typing_free(cd_typing *t);
 
 /* The binary type id of the static type of the pointer word at byte offset
