@@ -1,12 +1,16 @@
 /* main.c — the ctxdiff command line: parses flags, calls libctxdiff,
- * writes the report (atomically with -o) and turns the CI gate into the
- * exit code: 0 ok, 1 a threshold crossed, 2 usage or input error. */
+ * shows progress on a terminal for long loads, writes the report
+ * (atomically with -o) and turns the CI gate (optionally against a stored
+ * baseline report) into the exit code: 0 ok, 1 a threshold crossed, 2
+ * usage or input error. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctxdiff.h"
@@ -20,13 +24,15 @@ static const char USAGE[] =
 "\n"
 "options:\n"
 "  -b, --binary PATH       the Go binary that wrote the heap dumps (types, names)\n"
-"  -f, --format FMT        text (default), json, markdown\n"
+"  -f, --format FMT        text (default), json, markdown, html, pprof, dot\n"
 "  -o, --output FILE       write the report to FILE (atomically) instead of stdout\n"
 "      --top N             growth-table rows (default 20, 0 = all)\n"
 "      --paths N           example retention paths per leak group (default 1)\n"
 "      --fail-on EXPR      exit 1 when EXPR holds; repeatable. EXPR is METRIC OP VALUE,\n"
 "                          e.g. leaks>0, leaks>+10, bytes>+10%%,\n"
 "                          type:context.cancelCtx:count>+100, verdict:orphan-child>0\n"
+"      --baseline REPORT   a report saved earlier with -f json: --fail-on values\n"
+"                          with a sign or %% compare with its after values\n"
 "      --sample-index NAME pprof column: inuse_space (default), inuse_objects,\n"
 "                          alloc_space, alloc_objects\n"
 "      --no-dominators     skip retained sizes (faster on very large dumps)\n"
@@ -34,6 +40,11 @@ static const char USAGE[] =
 "  -j, --jobs N            load the two snapshots with N threads (1 or 2, default 2)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
+"\n"
+"formats: text for a terminal; json for scripts (schema ctxdiff/1); markdown\n"
+"for a pull-request comment; html, one self-contained page; pprof, the leak\n"
+"groups' retention paths as a profile for go tool pprof (binary: use -o);\n"
+"dot, the same paths as a Graphviz graph. pprof and dot need heap dumps.\n"
 "\n"
 "exit status: 0 no threshold crossed, 1 a --fail-on threshold crossed,\n"
 "2 usage or input error. See ctxdiff(1).\n";
@@ -67,13 +78,118 @@ static int report_error(const cd_error *err)
     return 2;
 }
 
+/* ---- progress on a terminal ----
+ * The library says which stage starts; a thread shows it on stderr with
+ * the time so far once the run has taken longer than a second
+ * (CTXDIFF_PROGRESS_DELAY seconds), and erases the line when done. */
+typedef struct progress {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t th;
+    const char *stage;
+    int step, nsteps, done, shown;
+    double start, delay;
+} progress;
+
+static double mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The line for the current stage, once the delay is over (p->mu held). */
+static void progress_show(progress *p)
+{
+    double t = mono_s() - p->start;
+    if (p->stage && t >= p->delay) {
+        fprintf(stderr, "\rctxdiff: %s (%d/%d), %.1f s\033[K", p->stage, p->step, p->nsteps, t);
+        p->shown = 1;
+    }
+}
+
+/* A new stage shows at once; the thread then keeps its time current. */
+static void on_progress(void *arg, const char *stage, int step, int nsteps)
+{
+    progress *p = arg;
+    pthread_mutex_lock(&p->mu);
+    p->stage = stage;
+    p->step = step;
+    p->nsteps = nsteps;
+    p->done = stage == NULL;
+    if (!p->done)
+        progress_show(p);
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *progress_thread(void *arg)
+{
+    progress *p = arg;
+    pthread_mutex_lock(&p->mu);
+    while (!p->done) {
+        progress_show(p);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += 250000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        pthread_cond_timedwait(&p->cv, &p->mu, &ts);
+    }
+    if (p->shown)
+        fputs("\r\033[K", stderr);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Start showing progress if stderr is a terminal; 0 if started. */
+static int progress_start(progress *p, ctxdiff_options *o)
+{
+    if (!isatty(2))
+        return -1;
+    memset(p, 0, sizeof *p);
+    p->start = mono_s();
+    p->delay = 1.0;
+    const char *d = getenv("CTXDIFF_PROGRESS_DELAY");
+    if (d && *d) {
+        char *end;
+        double x = strtod(d, &end);
+        if (!*end && x >= 0)
+            p->delay = x;
+    }
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+    if (pthread_create(&p->th, NULL, progress_thread, p) != 0) {
+        pthread_cond_destroy(&p->cv);
+        pthread_mutex_destroy(&p->mu);
+        return -1;
+    }
+    o->progress = on_progress;
+    o->progress_arg = p;
+    return 0;
+}
+
+static void progress_stop(progress *p)
+{
+    on_progress(p, NULL, 0, 0);  /* in case the library did not say */
+    pthread_join(p->th, NULL);
+    pthread_cond_destroy(&p->cv);
+    pthread_mutex_destroy(&p->mu);
+}
+
 int main(int argc, char **argv)
 {
     ctxdiff_options o = ctxdiff_defaults();
-    const char *format = "text", *output = NULL, *color = "auto";
+    const char *format = "text", *output = NULL, *color = "auto", *baseline = NULL;
     const char **gates = NULL;
     size_t ngates = 0;
-    enum { OPT_TOP = 256, OPT_PATHS, OPT_FAIL, OPT_SAMPLE, OPT_NODOM, OPT_COLOR };
+    enum { OPT_TOP = 256, OPT_PATHS, OPT_FAIL, OPT_SAMPLE, OPT_NODOM, OPT_COLOR, OPT_BASELINE };
     static const struct option longs[] = {
         {"binary", required_argument, NULL, 'b'},
         {"format", required_argument, NULL, 'f'},
@@ -81,6 +197,7 @@ int main(int argc, char **argv)
         {"top", required_argument, NULL, OPT_TOP},
         {"paths", required_argument, NULL, OPT_PATHS},
         {"fail-on", required_argument, NULL, OPT_FAIL},
+        {"baseline", required_argument, NULL, OPT_BASELINE},
         {"sample-index", required_argument, NULL, OPT_SAMPLE},
         {"no-dominators", no_argument, NULL, OPT_NODOM},
         {"color", required_argument, NULL, OPT_COLOR},
@@ -116,6 +233,7 @@ int main(int argc, char **argv)
             gates[ngates++] = optarg;
             break;
         }
+        case OPT_BASELINE: baseline = optarg; break;
         case OPT_SAMPLE: o.sample_index = optarg; break;
         case OPT_NODOM: o.no_dominators = 1; break;
         case OPT_COLOR:
@@ -129,27 +247,44 @@ int main(int argc, char **argv)
         default: return usage_error("unknown option", argv[optind - 1]);
         }
     }
-    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown"))
-        return usage_error("unknown format (text, json, markdown):", format);
+    if (strcmp(format, "text") && strcmp(format, "json") && strcmp(format, "markdown") &&
+        strcmp(format, "html") && strcmp(format, "pprof") && strcmp(format, "dot"))
+        return usage_error("unknown format (" CTXDIFF_FORMATS "):", format);
     if (argc - optind != 2)
         return usage_error(argc - optind < 2 ? "need two snapshots: BEFORE AFTER"
                                                    : "too many arguments: give BEFORE AFTER", NULL);
+    if (baseline && !ngates)
+        return usage_error("--baseline is what --fail-on compares with: give --fail-on too", NULL);
+    if (strcmp(format, "pprof") == 0 && (!output || strcmp(output, "-") == 0) && isatty(1))
+        return usage_error("-f pprof writes a binary profile: give -o FILE or redirect standard output", NULL);
     o.before = argv[optind];
     o.after = argv[optind + 1];
 
     cd_error err;
     memset(&err, 0, sizeof err);
+    ctxdiff_report *base = NULL;
+    if (baseline && ctxdiff_report_load(baseline, &base, &err) < 0) {
+        free(gates);
+        return report_error(&err);
+    }
     ctxdiff_report *r;
-    if (ctxdiff_compare(&o, &r, &err) < 0) {
+    progress prog;
+    int showing = progress_start(&prog, &o) == 0;
+    int rc = ctxdiff_compare(&o, &r, &err);
+    if (showing)
+        progress_stop(&prog);
+    if (rc < 0) {
+        ctxdiff_report_free(base);
         free(gates);
         return report_error(&err);
     }
     /* Check gate expressions before writing anything. */
     int crossed = 0;
     if (ngates) {
-        crossed = ctxdiff_gate(r, gates, ngates, NULL, &err);
+        crossed = ctxdiff_gate_baseline(r, base, gates, ngates, NULL, &err);
         if (crossed < 0) {
             ctxdiff_report_free(r);
+            ctxdiff_report_free(base);
             free(gates);
             return report_error(&err);
         }
@@ -173,13 +308,14 @@ int main(int argc, char **argv)
             fprintf(stderr, "ctxdiff: %s: cannot write: %s\n", output, strerror(errno));
             free(tmp);
             ctxdiff_report_free(r);
+            ctxdiff_report_free(base);
             free(gates);
             return 2;
         }
     }
     int use_color = strcmp(color, "always") == 0 ||
                     (strcmp(color, "auto") == 0 && out == stdout && isatty(1) && !getenv("NO_COLOR"));
-    int rc = ctxdiff_render(r, format, out, use_color, &err);
+    rc = ctxdiff_render(r, format, out, use_color, &err);
     if (out != stdout) {
         int synced = fflush(out) == 0 && fsync(fileno(out)) == 0;  /* on disk before the rename */
         if ((fclose(out) != 0 || !synced) && rc == 0)
@@ -198,8 +334,9 @@ int main(int argc, char **argv)
     if (rc == -1)
         report_error(&err);
     if (rc == 0 && ngates)
-        ctxdiff_gate(r, gates, ngates, stderr, &err);
+        ctxdiff_gate_baseline(r, base, gates, ngates, stderr, &err);
     ctxdiff_report_free(r);
+    ctxdiff_report_free(base);
     free(gates);
     if (rc != 0)
         return 2;

@@ -604,39 +604,63 @@ static int uvarint32(const unsigned char *p, size_t n, size_t *i, uint32_t *v)
     return -1;
 }
 
-/* The runtime's pcvalue: the value of table off at targetpc. */
+/* The runtime's pcvalue: the value of table off at targetpc. Tables are
+ * short: read 256 bytes, more only when the walk runs past them. */
 static int pcvalue(core *c, uint32_t off, uint64_t entry, uint64_t target, int32_t *out)
 {
     if (!off || off >= c->pctab_len)
         return -1;
-    size_t n = c->pctab_len - off > 65536 ? 65536 : (size_t)(c->pctab_len - off);
-    unsigned char *p = cd_malloc(n);
-    while (n > 16 && cd_binary_read(c->bin, c->pctab + off, p, n) < 0)
-        n /= 2;
-    size_t i = 0;
-    uint64_t pc = entry;
-    int32_t val = -1;
-    int first = 1, rc = -1;
-    for (;;) {
-        uint32_t uv, pcd;
-        if (uvarint32(p, n, &i, &uv) < 0)
-            break;
-        if (uv == 0 && !first)
-            break;
-        first = 0;
-        int32_t vd = (uv & 1) ? (int32_t)~(uv >> 1) : (int32_t)(uv >> 1);
-        if (uvarint32(p, n, &i, &pcd) < 0)
-            break;
-        pc += pcd;   /* PCQuantum 1 on amd64 */
-        val += vd;
-        if (target < pc) {
-            *out = val;
-            rc = 0;
-            break;
+    uint64_t left = c->pctab_len - off;
+    unsigned char small[256];
+    unsigned char *p = small;
+    size_t got = 0;
+    for (size_t n = 256;; n *= 8) {
+        if (n > left)
+            n = (size_t)left;
+        if (n > sizeof small && p == small)
+            p = NULL;
+        if (p != small)
+            p = cd_realloc(p, n);
+        while (n > 16 && cd_binary_read(c->bin, c->pctab + off, p, n) < 0)
+            n /= 2;
+        if (n <= got) {   /* no more bytes readable */
+            if (p != small)
+                free(p);
+            return -1;
+        }
+        got = n;
+        size_t i = 0;
+        uint64_t pc = entry;
+        int32_t val = -1;
+        int first = 1, rc = -1, ran_out = 0;
+        for (;;) {
+            uint32_t uv, pcd;
+            if (uvarint32(p, n, &i, &uv) < 0) {
+                ran_out = 1;
+                break;
+            }
+            if (uv == 0 && !first)
+                break;
+            first = 0;
+            int32_t vd = (uv & 1) ? (int32_t)~(uv >> 1) : (int32_t)(uv >> 1);
+            if (uvarint32(p, n, &i, &pcd) < 0) {
+                ran_out = 1;
+                break;
+            }
+            pc += pcd;   /* PCQuantum 1 on amd64 */
+            val += vd;
+            if (target < pc) {
+                *out = val;
+                rc = 0;
+                break;
+            }
+        }
+        if (rc == 0 || !ran_out || n >= left || n >= (1u << 22)) {
+            if (p != small)
+                free(p);
+            return rc;
         }
     }
-    free(p);
-    return rc;
 }
 
 /* ---- stack maps (the runtime's FUNCDATA/PCDATA, as dumpframe uses them) ---- */

@@ -65,6 +65,13 @@ int ctxdiff_sniff(const char *path, cd_error *err)
     return CTXDIFF_FMT_UNKNOWN;
 }
 
+/* Tell the caller which stage starts (stage NULL: all done). */
+static void progress(const ctxdiff_options *o, const char *stage, int step, int nsteps)
+{
+    if (o->progress)
+        o->progress(o->progress_arg, stage, step, nsteps);
+}
+
 typedef struct load_job {
     const char *path;
     cd_binary *core_bin;       /* set: path is a core file of this binary */
@@ -117,6 +124,7 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
         return cd_fail(err, CD_EUSAGE, o->before, -1,
                        "a core file needs the binary that made it: give it with -b BINARY");
     json_t *warnings = json_array();
+    progress(o, "loading", 1, 4);
     if (o->binary && cd_binary_open(o->binary, &bin, err) < 0) {
         json_decref(warnings);
         return -1;
@@ -168,13 +176,19 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
     cd_typing *t[2] = {NULL, NULL};
     cd_analysis *a[2] = {NULL, NULL};
     cd_analysis_options ao = {o->no_dominators};
+    if (rc == 0)
+        progress(o, "typing", 2, 4);
     for (int i = 0; i < 2 && rc == 0; i++) {
         cd_snapshot_release(jobs[i].s, CD_RELEASE_INDEX);
         rc = cd_type_snapshot(jobs[i].s, bin, &t[i], err);
         cd_snapshot_release(jobs[i].s, CD_RELEASE_SHAPES);
     }
+    if (rc == 0)
+        progress(o, "analysing", 3, 4);
     for (int i = 0; i < 2 && rc == 0; i++)
         rc = cd_analyze(jobs[i].s, t[i], bin, &ao, &a[i], err);
+    if (rc == 0)
+        progress(o, "comparing", 4, 4);
     if (rc == 0) {
         cd_side sb = {o->before, s0, t[0], a[0]}, sa = {o->after, s1, t[1], a[1]};
         r->doc = cd_report_heapdumps(&sb, &sa, bin, o, warnings);
@@ -193,12 +207,15 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
 static int compare_profiles(const ctxdiff_options *o, ctxdiff_report *r, cd_error *err)
 {
     cd_profile *p[2] = {NULL, NULL};
+    progress(o, "loading", 1, 2);
     int rc = cd_pprof_load(o->before, &p[0], err);
     if (rc == 0)
         rc = cd_pprof_load(o->after, &p[1], err);
     cd_pprof_options po;
     cd_pprof_options_init(&po);
     po.sample_index = o->sample_index;
+    if (rc == 0)
+        progress(o, "comparing", 2, 2);
     if (rc == 0)
         rc = cd_pprof_compare(p[0], p[1], &po, &r->pprof, err);
     if (rc == 0) {
@@ -252,6 +269,7 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
     r->paths = o->paths;
     int rc = f[0] == CTXDIFF_FMT_HEAPDUMP || f[0] == CTXDIFF_FMT_CORE
              ? compare_heapdumps(o, r, f[0] == CTXDIFF_FMT_CORE, err) : compare_profiles(o, r, err);
+    progress(o, NULL, 0, 0);
     if (rc < 0) {
         ctxdiff_report_free(r);
         return -1;
@@ -271,22 +289,35 @@ void ctxdiff_report_free(ctxdiff_report *r)
 
 int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out, int color, cd_error *err)
 {
+    const char *kind = json_string_value(json_object_get(r->doc, "kind"));
+    int heap = !kind || strcmp(kind, "pprof") != 0;  /* heap dumps (and cores): retention paths */
+    int rc = 0;
     if (strcmp(format, "json") == 0) {
         if (json_dumpf(r->doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)) < 0)
             return cd_fail(err, CD_EIO, NULL, -1, "cannot write the report");
         fputc('\n', out);
         return 0;
     }
-    if (strcmp(format, "text") == 0) {
-        if (r->pprof)
-            return cd_pprof_render_text(r->pprof, out) < 0
-                   ? cd_fail(err, CD_EIO, NULL, -1, "cannot write the report") : 0;
-        return cd_render_text(r->doc, out, color, r->top, r->paths);
+    if (strcmp(format, "html") == 0) {
+        rc = cd_render_html(r->doc, out, r->top, r->paths);
+    } else if (strcmp(format, "text") == 0 && r->pprof) {
+        rc = cd_pprof_render_text(r->pprof, out);
+    } else if (strcmp(format, "text") == 0 || strcmp(format, "markdown") == 0 ||
+               strcmp(format, "pprof") == 0 || strcmp(format, "dot") == 0) {
+        if (!heap)
+            return cd_fail(err, CD_EUSAGE, NULL, -1, "%s output is for heap dumps%s; use %s for profiles", format,
+                           format[0] == 'p' || format[0] == 'd' ? " (retention paths)" : "",
+                           r->pprof ? "text, json or html" : "json or html");
+        if (strcmp(format, "text") == 0)
+            rc = cd_render_text(r->doc, out, color, r->top, r->paths);
+        else if (strcmp(format, "markdown") == 0)
+            rc = cd_render_markdown(r->doc, out, r->top, r->paths);
+        else if (strcmp(format, "pprof") == 0)
+            return cd_render_pprof(r->doc, out, err);
+        else
+            rc = cd_render_dot(r->doc, out, r->paths);
+    } else {
+        return cd_fail(err, CD_EUSAGE, NULL, -1, "unknown format '%s' (%s)", format, CTXDIFF_FORMATS);
     }
-    if (strcmp(format, "markdown") == 0) {
-        if (r->pprof)
-            return cd_fail(err, CD_EUSAGE, NULL, -1, "markdown output is for heap dumps; use text or json for profiles");
-        return cd_render_markdown(r->doc, out, r->top, r->paths);
-    }
-    return cd_fail(err, CD_EUSAGE, NULL, -1, "unknown format '%s' (text, json, markdown)", format);
+    return rc < 0 ? cd_fail(err, CD_EIO, NULL, -1, "cannot write the report") : 0;
 }

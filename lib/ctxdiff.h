@@ -78,6 +78,15 @@ typedef struct ctxdiff_options {
     int show_values;           /* allow raw object values in output (off by default) */
     int no_dominators;         /* skip retained sizes (faster) */
     int jobs;                  /* threads for loading (1 or 2) */
+    /* Optional progress report, for long loads: ctxdiff_compare calls it
+     * on the calling thread as each stage starts, with its name and its
+     * number step of nsteps — heap dumps: "loading" (the binary and both
+     * dumps), "typing", "analysing", "comparing" (1..4 of 4); profiles:
+     * "loading", "comparing" (1..2 of 2) — and, once a stage has begun,
+     * with stage NULL when it returns (done or failed; an input refused
+     * before loading makes no call). NULL: no calls. */
+    void (*progress)(void *arg, const char *stage, int step, int nsteps);
+    void *progress_arg;        /* passed to progress */
 } ctxdiff_options;
 
 ctxdiff_options ctxdiff_defaults(void);
@@ -88,8 +97,22 @@ typedef struct ctxdiff_report ctxdiff_report;
 int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *err);
 void ctxdiff_report_free(ctxdiff_report *r);
 
-/* Render the report as format ("text", "json", "markdown") to out.
- * color: use ANSI colour (text only). */
+/* Output formats, for messages and --help. */
+#define CTXDIFF_FORMATS "text, json, markdown, html, pprof, dot"
+
+/* Render the report as format to out:
+ *   "text"      for a terminal (fits 80 columns);
+ *   "json"      the report document itself (schema "ctxdiff/1");
+ *   "markdown"  for a pull-request comment (heap dumps only);
+ *   "html"      one self-contained page (no scripts, nothing fetched);
+ *   "pprof"     heap dumps only: each leak group's retention path as a
+ *               stack (root at the bottom, the context kind and verdict at
+ *               the top) in a gzip-compressed profile.proto, sample types
+ *               contexts/count, bytes/bytes, retained/bytes; the before
+ *               snapshot's values negated (label pprof::base=true) so it
+ *               reads as the change, as `go tool pprof -diff_base` does;
+ *   "dot"       heap dumps only: the groups' paths as a Graphviz graph.
+ * color: use ANSI colour (text only). Same report, same bytes. */
 int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out,
                    int color, cd_error *err);
 
@@ -99,6 +122,21 @@ int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out,
  * crossed, 0 if none, -1 on a malformed expression. */
 int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
                  FILE *msgs, cd_error *err);
+
+/* Read back a report written earlier by `ctxdiff -f json` (schema
+ * ctxdiff/1), e.g. the last release's, as a baseline for
+ * ctxdiff_gate_baseline. It renders as json, html, and (heap dumps) every
+ * other format. Returns 0 or -1 (CD_EIO, or CD_EFORMAT for other JSON). */
+int ctxdiff_report_load(const char *path, ctxdiff_report **out, cd_error *err);
+
+/* ctxdiff_gate, but a value with a sign or % is compared with the change
+ * from baseline's after value to r's after value (instead of from r's
+ * before value): "leaks>+0" fails when leaks grew since the baseline.
+ * Plain values still compare r's after value. baseline may be NULL (then
+ * this is ctxdiff_gate). -1 (CD_EUSAGE) if baseline is of another kind
+ * (heap dumps, heap profiles, goroutine profiles) or lacks the metric. */
+int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *baseline,
+                          const char *const *exprs, size_t n, FILE *msgs, cd_error *err);
 
 const char *ctxdiff_version(void);
 

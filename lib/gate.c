@@ -1,7 +1,9 @@
 /* gate.c — CI thresholds on a report: expressions such as "leaks>0",
  * "type:context.cancelCtx:count>+100" or "bytes>+10%" (see ctxdiff(1),
  * GATES). A value with a sign compares the change (after - before); with
- * a trailing % the relative change; otherwise the after value. */
+ * a trailing % the relative change; otherwise the after value. With a
+ * baseline report (--baseline), changes are measured from the baseline's
+ * after value instead of this comparison's before value. */
 #include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
@@ -25,20 +27,23 @@ static int64_t ctx_total(const json_t *snap)
     return n;
 }
 
+/* For profile pairs: the contexts of the heap profile's context view, or
+ * the goroutines waiting on a context in a goroutine profile. */
 static int pprof_metric(const json_t *doc, const char *name, metric *m)
 {
     const json_t *p = json_object_get(doc, "pprof");
-    if (strcmp(name, "leaks") == 0 || strcmp(name, "contexts") == 0) {
-        const json_t *c = json_object_get(json_object_get(p, "context_view"), "total_objects");
-        if (!c)
-            c = json_object_get(json_object_get(p, "goroutine_view"), "context_waits");
-        if (!c)
-            return -1;
-        m->before = GI(c, "before");
-        m->after = GI(c, "after");
-        return 0;
-    }
-    return -1;
+    const json_t *cv = json_object_get(p, "context_view"), *gv = json_object_get(p, "goroutine_view");
+    const json_t *c = NULL;
+    if (strcmp(name, "leaks") == 0 || strcmp(name, "contexts") == 0)
+        c = cv ? json_object_get(json_object_get(cv, "contexts"), "objects")
+               : json_object_get(gv, "context_related");
+    else if (strcmp(name, "goroutines") == 0)
+        c = json_object_get(gv, "goroutines");
+    if (!json_is_object(c))
+        return -1;
+    m->before = GI(c, "before");
+    m->after = GI(c, "after");
+    return 0;
 }
 
 static int find_metric(const json_t *doc, const char *name, metric *m)
@@ -138,9 +143,30 @@ static int parse_value(const char *s, double *v, int *delta, int *percent)
     return 0;
 }
 
+/* What a baseline must share with the report to be compared with it. */
+static const char *doc_kind(const json_t *doc)
+{
+    const char *k = json_string_value(json_object_get(doc, "kind"));
+    if (k && strcmp(k, "pprof") == 0) {
+        const char *pk = json_string_value(json_object_get(json_object_get(doc, "pprof"), "kind"));
+        return pk && strcmp(pk, "goroutine") == 0 ? "goroutine profiles" : "heap profiles";
+    }
+    return "heap dumps";
+}
+
 int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
                  FILE *msgs, cd_error *err)
 {
+    return ctxdiff_gate_baseline(r, NULL, exprs, n, msgs, err);
+}
+
+int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *base,
+                          const char *const *exprs, size_t n, FILE *msgs, cd_error *err)
+{
+    if (base && strcmp(doc_kind(r->doc), doc_kind(base->doc)) != 0)
+        return cd_fail(err, CD_EUSAGE, NULL, -1,
+                       "--baseline: the baseline report compares %s, this run %s",
+                       doc_kind(base->doc), doc_kind(r->doc));
     int crossed = 0;
     for (size_t i = 0; i < n; i++) {
         const char *e = exprs[i];
@@ -174,6 +200,14 @@ int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
         if (find_metric(r->doc, name, &m) < 0)
             return cd_fail(err, CD_EUSAGE, NULL, -1,
                            "--fail-on '%s': unknown metric '%s' (leaks, leak-groups, bytes, objects, goroutines, contexts, verdict:NAME, type:NAME:count, type:NAME:bytes)", e, name);
+        if (base && (delta || percent)) {
+            /* a change is measured from the baseline's after value */
+            metric mb;
+            if (find_metric(base->doc, name, &mb) < 0)
+                return cd_fail(err, CD_EUSAGE, NULL, -1,
+                               "--fail-on '%s': the baseline report has no '%s'", e, name);
+            m.before = mb.after;
+        }
         double x;
         if (percent)
             x = m.before ? (double)(m.after - m.before) * 100.0 / (double)m.before
@@ -192,8 +226,8 @@ int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
         if (hit) {
             crossed = 1;
             if (msgs)
-                fprintf(msgs, "ctxdiff: threshold crossed: %s (before %" PRId64 ", after %" PRId64 ")\n",
-                        e, m.before, m.after);
+                fprintf(msgs, "ctxdiff: threshold crossed: %s (%s %" PRId64 ", after %" PRId64 ")\n",
+                        e, base && (delta || percent) ? "baseline" : "before", m.before, m.after);
         }
     }
     return crossed;

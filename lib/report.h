@@ -39,6 +39,17 @@ json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
 
 int cd_render_text(const json_t *doc, FILE *out, int color, int top, int paths);
 int cd_render_markdown(const json_t *doc, FILE *out, int top, int paths);
+/* Heap dumps only: the leak groups as a gzip-compressed profile.proto
+ * (render_pprof.c), or as a Graphviz digraph (render_dot.c). */
+int cd_render_pprof(const json_t *doc, FILE *out, cd_error *err);
+int cd_render_dot(const json_t *doc, FILE *out, int paths);
+/* Both kinds: one self-contained HTML page (render_html.c). */
+int cd_render_html(const json_t *doc, FILE *out, int top, int paths);
+
+/* A retention path's root hop ({root, name}) as one label, e.g.
+ * "global main.appCtx", "goroutine main.watcher ctx" (a goroutine's number
+ * is dropped: it names only one example of the group). */
+void cd_path_root_label(const json_t *hop, char *buf, size_t cap);
 
 /* Small helpers shared by the renderers. */
 void cd_human_bytes(int64_t v, int sign, char *buf, size_t cap);

@@ -78,8 +78,11 @@ expect "-o json" 0 "" -- -b "$BIN" -f json -o "$T/r.json" "$B" "$A"
 if [ -s "$T/r.json" ] && [ ! -s "$T/out" ] && ! ls "$T"/r.json.tmp.* >/dev/null 2>&1; then
     echo "ok: -o file written"; pass=$((pass + 1)); else echo "FAIL: -o"; fail=$((fail + 1)); fi
 expect "-o unwritable" 2 "cannot write" -- -b "$BIN" -o "$T/no/such/dir/r.json" "$B" "$A"
-# same input, same bytes (text, json, markdown)
-for f in text json markdown; do
+expect "pprof of profiles" 2 "pprof output is for heap dumps" -- -f pprof "$D/before.heap.pb.gz" "$D/after.heap.pb.gz"
+expect "dot of profiles" 2 "dot output is for heap dumps" -- -f dot "$D/before.heap.pb.gz" "$D/after.heap.pb.gz"
+expect "html of profiles" 0 "" -- -f html "$D/before.goroutine.pb.gz" "$D/after.goroutine.pb.gz"
+# same input, same bytes (every format)
+for f in text json markdown html pprof dot; do
     "$CTXDIFF" -b "$BIN" -f $f "$B" "$A" >"$T/1" 2>&1
     "$CTXDIFF" -b "$BIN" -f $f -j 1 "$B" "$A" >"$T/2" 2>&1
     if cmp -s "$T/1" "$T/2"; then echo "ok: deterministic $f"; pass=$((pass + 1)); else echo "FAIL: $f output differs between runs"; fail=$((fail + 1)); fi

@@ -1,9 +1,11 @@
 #!/bin/sh
 # deps.sh — installs what building and testing ctxdiff needs on Debian 12
 # (as root), only the packages that are missing. Go (golang-go) is used by
-# the tests to compare with `go tool pprof`; ctxdiff itself does not need it.
+# the tests to compare with `go tool pprof`, Graphviz (graphviz) to render
+# `-f dot`; ctxdiff itself needs neither. (The -f html test uses Chromium
+# when it is installed; it is too big to install here.)
 set -u
-pkgs="build-essential meson ninja-build pkg-config libjansson-dev libdwarf-dev libelf-dev zlib1g-dev python3 python3-jsonschema golang-go"
+pkgs="build-essential meson ninja-build pkg-config libjansson-dev libdwarf-dev libelf-dev zlib1g-dev python3 python3-jsonschema golang-go graphviz"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
