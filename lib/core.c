@@ -50,6 +50,7 @@ typedef struct layouts {
     lay ft_entry, ft_funcoff, fn_entry, fn_name, fn_pcsp, fn_args, fn_npcdata, fn_nfuncdata, md_gofunc;
     lay itt_size, itt_entries, itab_type;
     /* pointer bitmaps: heap arenas (Go <= 1.21), span bits and types (1.22+) */
+    lay sp_specials, sl_next, sl_offset, sl_kind, sf_fn;
     lay heap_arenas, ha_bitmap, ha_nomore, sp_largetype, at_size, at_ptrbytes, at_gcdata;
     uint64_t inline_marks;     /* sizeof(runtime.spanInlineMarkBits), Go 1.25+ Green Tea GC */
 } layouts;
@@ -85,6 +86,7 @@ typedef struct core {
     uint64_t heap_lo, heap_hi;
     size_t skipped_objs, skipped_spans;
     size_t frame_cap;
+    uint64_t *fin_obj, *fin_fn; size_t nfin, fincap;   /* finalizer specials */
 } core;
 
 /* ---- reading the core ---- */
@@ -465,6 +467,11 @@ static int need_layouts(core *c)
         {"runtime.itabTableType", "entries", &L->itt_entries, 1, {16, 8}},
         {"runtime.itab|internal/abi.ITab", "_type|Type", &L->itab_type, 1, {8, 8}},
         {"runtime.mheap", "arenas", &L->heap_arenas, 1, {0, 0}},
+        {"runtime.mspan", "specials", &L->sp_specials, 1, {0, 0}},
+        {"runtime.special", "next", &L->sl_next, 1, {0, 0}},
+        {"runtime.special", "offset", &L->sl_offset, 1, {0, 0}},
+        {"runtime.special", "kind", &L->sl_kind, 1, {0, 0}},
+        {"runtime.specialfinalizer", "fn", &L->sf_fn, 1, {0, 0}},
         {"runtime.heapArena", "bitmap", &L->ha_bitmap, 1, {0, 0}},
         {"runtime.heapArena", "noMorePtrs", &L->ha_nomore, 1, {0, 0}},
         {"runtime.mspan", "largeType", &L->sp_largetype, 1, {0, 0}},
@@ -783,6 +790,22 @@ static int walk_spans(core *c)
             continue;
         }
         uint64_t nslots = (npages << PAGE_SHIFT) / esize;
+        /* finalizer specials: _KindSpecialFinalizer is 1 up to Go 1.24, 2
+           from 1.25 (a tiny-block kind comes first) */
+        uint64_t spc = L->sp_specials.size && L->sl_kind.size && L->sf_fn.size ? get(sp, L->sp_specials) : 0;
+        unsigned fin_kind = c->minor >= 25 ? 2 : 1;
+        for (int guard = 0; spc && guard < (1 << 20); guard++) {
+            unsigned char sb[64];
+            if (cread(c, spc, sb, sizeof sb) < 0)
+                break;
+            if (get(sb, L->sl_kind) == fin_kind) {
+                CD_GROW(c->fin_obj, c->fincap, c->nfin + 1);
+                c->fin_fn = cd_reallocarray(c->fin_fn, c->fincap, sizeof *c->fin_fn);
+                c->fin_obj[c->nfin] = base + get(sb, L->sl_offset);
+                c->fin_fn[c->nfin++] = get(sb, L->sf_fn);
+            }
+            spc = get(sb, L->sl_next);
+        }
         if (nelems > nslots)
             nelems = nslots;
         size_t nb = (size_t)((nelems + 7) / 8);
@@ -1523,6 +1546,20 @@ static int load(core *c)
                           L->md_gcbss_p.size ? get(md, L->md_gcbss_p) : 0);
     if (rc == 0)
         rc = read_goroutines(c, &b);
+    /* finalizers: the funcval, and the finalized object's referents (not
+       the object itself), as in heap dumps */
+    for (size_t i = 0; rc == 0 && i < c->nfin; i++) {
+        add_root(c, &b, CD_ROOT_FINALIZER, CD_NONE32, 0, c->fin_fn[i], 0);
+        uint32_t o = find(c, c->fin_obj[i]);
+        s->nfinalizers++;
+        if (o == CD_NONE32)
+            continue;
+        for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++) {
+            CD_GROW(s->roots, b.rcap, s->nroots + 1);
+            s->roots[s->nroots++] = (cd_root){CD_ROOT_FINALIZER, CD_NONE32, s->obj_addr[o] + s->edge_off[e],
+                                              s->edge_dst[e], cd_edge_dst_off(s, e), cd_edge_dyn(s, e)};
+        }
+    }
     free(b.etarget); free(b.eoff); free(b.dyn_edge); free(b.dyn_type);
     free(b.off_edge); free(b.off_value);
     free(md);
@@ -1565,7 +1602,7 @@ int cd_core_load(const char *path, cd_binary *bin, const cd_load_options *opt,
         close(c.fd);
     free(c.segs); free(c.win);
     free(c.addr); free(c.size); free(c.content); free(c.scan); free(c.hdr);
-    free(c.span); free(c.spans);
+    free(c.span); free(c.spans); free(c.fin_obj); free(c.fin_fn);
     free(c.ftab_entry); free(c.ftab_off);
     if (rc < 0) {
         cd_snapshot_free(s);

@@ -43,6 +43,7 @@ int main(int argc, char **argv)
     printf("version %s objects %zu bytes %llu edges %zu dyn %zu interior %zu itabs %zu rtypes %zu\n",
            s->go_version, s->nobj, (unsigned long long)s->bytes_total, s->nedge, s->ndyn, s->noff,
            s->itabs.len, s->nrtypes);
+    printf("finalizers %zu\n", s->nfinalizers);
     printf("roots %zu: data %zu bss %zu frame %zu finalizer %zu other %zu\n", s->nroots,
            kinds[CD_ROOT_DATA], kinds[CD_ROOT_BSS], kinds[CD_ROOT_FRAME], kinds[CD_ROOT_FINALIZER],
            s->nroots - kinds[CD_ROOT_DATA] - kinds[CD_ROOT_BSS] - kinds[CD_ROOT_FRAME] - kinds[CD_ROOT_FINALIZER]);
