@@ -29,6 +29,7 @@
 #define PT_NOTE_ 4
 #define NT_AUXV_ 6
 #define NT_PRPSINFO_ 3
+#define NT_PRSTATUS_ 1
 #define AT_ENTRY_ 9
 #define MSPAN_INUSE 1
 #define G_DEAD 6
@@ -50,10 +51,14 @@ typedef struct layouts {
     lay ft_entry, ft_funcoff, fn_entry, fn_name, fn_pcsp, fn_args, fn_npcdata, fn_nfuncdata, md_gofunc;
     lay itt_size, itt_entries, itab_type;
     /* pointer bitmaps: heap arenas (Go <= 1.21), span bits and types (1.22+) */
+    lay m_alllink, m_procid, m_curg;
     lay sp_specials, sl_next, sl_offset, sl_kind, sf_fn;
     lay heap_arenas, ha_bitmap, ha_nomore, sp_largetype, at_size, at_ptrbytes, at_gcdata;
     uint64_t inline_marks;     /* sizeof(runtime.spanInlineMarkBits), Go 1.25+ Green Tea GC */
 } layouts;
+
+/* A thread's registers from NT_PRSTATUS (x86-64 user_regs_struct). */
+typedef struct thread_regs { uint64_t tid, rip, rsp; } thread_regs;
 
 typedef struct span_info { uint64_t base, npages, esize, large_type; uint8_t scan, small; } span_info;
 
@@ -68,6 +73,7 @@ typedef struct core {
     const cd_load_options *opt;
     layouts L;
     char fname[17];            /* the process's name (NT_PRPSINFO pr_fname) */
+    thread_regs *threads; size_t nthreads, thcap;
     int minor;                 /* Go 1.minor, from the binary */
     /* a window on the core file */
     unsigned char *win; uint64_t win_off; size_t win_len, win_cap;
@@ -86,6 +92,7 @@ typedef struct core {
     uint64_t heap_lo, heap_hi;
     size_t skipped_objs, skipped_spans;
     size_t frame_cap;
+    size_t stale_running;      /* running goroutines without their thread's registers */
     uint64_t *fin_obj, *fin_fn; size_t nfin, fincap;   /* finalizer specials */
 } core;
 
@@ -300,6 +307,13 @@ static int read_elf(core *c, uint64_t *at_entry)
                         memcpy(c->fname, nb + d + 40, 16);
                         c->fname[16] = 0;
                     }
+                    if (nt == NT_PRSTATUS_ && dsz >= 112 + 27 * 8) {
+                        /* pr_pid at 32, pr_reg at 112: rip is reg 16, rsp reg 19 */
+                        CD_GROW(c->threads, c->thcap, c->nthreads + 1);
+                        c->threads[c->nthreads++] = (thread_regs){le(nb + d + 32, 4),
+                                                                  le(nb + d + 112 + 16 * 8, 8),
+                                                                  le(nb + d + 112 + 19 * 8, 8)};
+                    }
                     if (nt == NT_AUXV_)
                         for (uint64_t a = 0; a + 16 <= dsz; a += 16)
                             if (le(nb + d + a, 8) == AT_ENTRY_)
@@ -468,6 +482,9 @@ static int need_layouts(core *c)
         {"runtime.itab|internal/abi.ITab", "_type|Type", &L->itab_type, 1, {8, 8}},
         {"runtime.mheap", "arenas", &L->heap_arenas, 1, {0, 0}},
         {"runtime.mspan", "specials", &L->sp_specials, 1, {0, 0}},
+        {"runtime.m", "alllink", &L->m_alllink, 1, {0, 0}},
+        {"runtime.m", "procid", &L->m_procid, 1, {0, 0}},
+        {"runtime.m", "curg", &L->m_curg, 1, {0, 0}},
         {"runtime.special", "next", &L->sl_next, 1, {0, 0}},
         {"runtime.special", "offset", &L->sl_offset, 1, {0, 0}},
         {"runtime.special", "kind", &L->sl_kind, 1, {0, 0}},
@@ -1278,7 +1295,8 @@ static void add_slot(wordlist *l, uint64_t off, uint64_t size)
  * frame's size, the stack maps its live pointer slots (the same slots
  * WriteHeapDump lists: the callee's arguments in this frame, then the live
  * locals; every word where a function has no map). */
-static void unwind(core *c, builder *b, uint32_t gi, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi)
+static void unwind(core *c, builder *b, uint32_t gi, uint64_t pc, uint64_t sp, uint64_t lo, uint64_t hi,
+                   int running)
 {
     cd_snapshot *s = c->s;
     bitvec child_args = {-1, NULL};
@@ -1332,7 +1350,11 @@ static void unwind(core *c, builder *b, uint32_t gi, uint64_t pc, uint64_t sp, u
         bitvec lbv;
         stackmap(c, lsm, pcdata, &ln, &lbv);
         slots.n = 0;
-        if (child_args.n >= 0) {
+        if (running && depth == 0) {
+            /* stopped at any instruction, not at a safe point: every word */
+            for (uint64_t o = 0; o < f.size; o += 8)
+                add_slot(&slots, o, f.size);
+        } else if (child_args.n >= 0) {
             for (int32_t i = 0; i < child_args.n; i++)
                 if (child_args.bits[i / 8] >> (i % 8) & 1)
                     add_slot(&slots, (uint64_t)i * 8, f.size);
@@ -1383,6 +1405,34 @@ static void unwind(core *c, builder *b, uint32_t gi, uint64_t pc, uint64_t sp, u
     free(slots.w);
 }
 
+/* pc and sp of the thread running goroutine g (m.curg == g), from the
+ * core's thread notes matched by m.procid; -1 if unknown. */
+static int running_regs(core *c, uint64_t g, uint64_t *pc, uint64_t *sp)
+{
+    const layouts *L = &c->L;
+    uint64_t m;
+    uint64_t am = global_addr(c->bin, "runtime.allm");
+    if (!am || !L->m_curg.size || !L->m_procid.size || !L->m_alllink.size || cword(c, am, &m) < 0)
+        return -1;
+    for (int guard = 0; m && guard < 100000; guard++) {
+        uint64_t curg, procid, next;
+        if (cword(c, m + L->m_curg.off, &curg) < 0 || cword(c, m + L->m_procid.off, &procid) < 0 ||
+            cword(c, m + L->m_alllink.off, &next) < 0)
+            return -1;
+        if (curg == g) {
+            for (size_t i = 0; i < c->nthreads; i++)
+                if (c->threads[i].tid == procid) {
+                    *pc = c->threads[i].rip;
+                    *sp = c->threads[i].rsp;
+                    return 0;
+                }
+            return -1;
+        }
+        m = next;
+    }
+    return -1;
+}
+
 static int read_goroutines(core *c, builder *b)
 {
     cd_snapshot *s = c->s;
@@ -1426,7 +1476,19 @@ static int read_goroutines(core *c, builder *b)
         uint64_t ssp = get(gb, L->g_ssp);
         uint64_t sp = ssp ? ssp : get(gb, L->g_sp);
         uint64_t pc = ssp ? get(gb, L->g_spc) : get(gb, L->g_pc);
-        unwind(c, b, gi, pc, sp, get(gb, L->g_lo), get(gb, L->g_hi));
+        int running = 0;
+        if (status == 2) {
+            /* running: its thread's registers, if the core has them */
+            uint64_t tsp, tpc;
+            if (running_regs(c, gaddr, &tpc, &tsp) == 0 && tsp >= get(gb, L->g_lo) && tsp < get(gb, L->g_hi)) {
+                sp = tsp;
+                pc = tpc;
+                running = 1;
+            } else {
+                c->stale_running++;
+            }
+        }
+        unwind(c, b, gi, pc, sp, get(gb, L->g_lo), get(gb, L->g_hi), running);
         /* a parked goroutine's closure context */
         add_root(c, b, CD_ROOT_FRAME, CD_NONE32, 0, get(gb, L->g_ctxt), 0);
     }
@@ -1602,7 +1664,7 @@ int cd_core_load(const char *path, cd_binary *bin, const cd_load_options *opt,
         close(c.fd);
     free(c.segs); free(c.win);
     free(c.addr); free(c.size); free(c.content); free(c.scan); free(c.hdr);
-    free(c.span); free(c.spans); free(c.fin_obj); free(c.fin_fn);
+    free(c.span); free(c.spans); free(c.threads); free(c.fin_obj); free(c.fin_fn);
     free(c.ftab_entry); free(c.ftab_off);
     if (rc < 0) {
         cd_snapshot_free(s);
