@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "analysis.h"
@@ -65,6 +66,25 @@ int ctxdiff_sniff(const char *path, cd_error *err)
     return CTXDIFF_FMT_UNKNOWN;
 }
 
+/* CTXDIFF_TIMING=1 prints the time of each stage on stderr. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void stage_done(const char *stage, double *t0)
+{
+    static int on = -1;
+    if (on < 0)
+        on = getenv("CTXDIFF_TIMING") != NULL;
+    double t = now_s();
+    if (on)
+        fprintf(stderr, "ctxdiff: %-10s %7.2f s\n", stage, t - *t0);
+    *t0 = t;
+}
+
 /* Tell the caller which stage starts (stage NULL: all done). */
 static void progress(const ctxdiff_options *o, const char *stage, int step, int nsteps)
 {
@@ -117,6 +137,28 @@ static int check_binary(const cd_binary *bin, const cd_snapshot *s, cd_error *er
 }
 
 /* Heap dumps and core files: the same pipeline from the snapshot model on. */
+/* Typing and analysis of one snapshot (a thread's work). */
+typedef struct side_job {
+    cd_snapshot *s;
+    cd_binary *bin;
+    const cd_analysis_options *ao;
+    cd_typing *t;
+    cd_analysis *a;
+    cd_error err;
+    int rc;
+} side_job;
+
+static void *side_thread(void *arg)
+{
+    side_job *j = arg;
+    cd_snapshot_release(j->s, CD_RELEASE_INDEX);
+    j->rc = cd_type_snapshot(j->s, j->bin, &j->t, &j->err);
+    cd_snapshot_release(j->s, CD_RELEASE_SHAPES);
+    if (j->rc == 0)
+        j->rc = cd_analyze(j->s, j->t, j->bin, j->ao, &j->a, &j->err);
+    return NULL;
+}
+
 static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int cores, cd_error *err)
 {
     cd_binary *bin = NULL;
@@ -124,11 +166,13 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
         return cd_fail(err, CD_EUSAGE, o->before, -1,
                        "a core file needs the binary that made it: give it with -b BINARY");
     json_t *warnings = json_array();
-    progress(o, "loading", 1, 4);
+    progress(o, "loading", 1, 3);
+    double t0 = now_s();
     if (o->binary && cd_binary_open(o->binary, &bin, err) < 0) {
         json_decref(warnings);
         return -1;
     }
+    stage_done("binary", &t0);
     load_job jobs[2];
     memset(jobs, 0, sizeof jobs);
     jobs[0].path = o->before;
@@ -145,6 +189,7 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
         pthread_join(th, NULL);
     else
         load_thread(&jobs[1]);
+    stage_done("load", &t0);
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++)
         if (jobs[i].rc < 0) {
@@ -177,23 +222,40 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
     cd_analysis *a[2] = {NULL, NULL};
     cd_analysis_options ao = {o->no_dominators};
     if (rc == 0)
-        progress(o, "typing", 2, 4);
+        progress(o, "typing and analysing", 2, 3);
+    /* Each snapshot is typed and analysed on its own thread; the binary is
+       only read from there on (cd_type_prepare grows it, here, first). */
+    side_job sj[2];
+    memset(sj, 0, sizeof sj);
     for (int i = 0; i < 2 && rc == 0; i++) {
-        cd_snapshot_release(jobs[i].s, CD_RELEASE_INDEX);
-        rc = cd_type_snapshot(jobs[i].s, bin, &t[i], err);
-        cd_snapshot_release(jobs[i].s, CD_RELEASE_SHAPES);
+        cd_type_prepare(jobs[i].s, bin);
+        sj[i] = (side_job){jobs[i].s, bin, &ao, NULL, NULL, {0}, 0};
     }
+    if (rc == 0) {
+        threaded = o->jobs > 1 && pthread_create(&th, NULL, side_thread, &sj[1]) == 0;
+        side_thread(&sj[0]);
+        if (threaded)
+            pthread_join(th, NULL);
+        else
+            side_thread(&sj[1]);
+        for (int i = 0; i < 2; i++) {
+            t[i] = sj[i].t;
+            a[i] = sj[i].a;
+            if (sj[i].rc < 0 && rc == 0) {
+                *err = sj[i].err;
+                rc = -1;
+            }
+        }
+    }
+    stage_done("type+paths", &t0);
     if (rc == 0)
-        progress(o, "analysing", 3, 4);
-    for (int i = 0; i < 2 && rc == 0; i++)
-        rc = cd_analyze(jobs[i].s, t[i], bin, &ao, &a[i], err);
-    if (rc == 0)
-        progress(o, "comparing", 4, 4);
+        progress(o, "comparing", 3, 3);
     if (rc == 0) {
         cd_side sb = {o->before, s0, t[0], a[0]}, sa = {o->after, s1, t[1], a[1]};
         r->doc = cd_report_heapdumps(&sb, &sa, bin, o, warnings);
         warnings = NULL;
     }
+    stage_done("compare", &t0);
     json_decref(warnings);
     for (int i = 0; i < 2; i++) {
         cd_analysis_free(a[i]);
