@@ -1080,8 +1080,8 @@ static int obj_ptrs(core *c, uint32_t o, wordlist *l)
     if (c->L.inline_marks && sp->esize >= 16)
         hb -= c->L.inline_marks;
     uint64_t w0 = (p - sp->base) / 8;
-    if (p + nw * 8 > hb)
-        return 0;   /* a slot overlapping the bitmap itself */
+    /* slots past nelems overlap the bitmap itself: the dump reads their
+       bits the same way, so do the same */
     const unsigned char *bits = view(c, hb + w0 / 8, (size_t)((w0 % 8 + nw + 7) / 8));
     if (!bits)
         return -1;

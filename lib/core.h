@@ -8,16 +8,21 @@
  * the binary's DWARF by field name. So a core needs the binary that made it
  * (-b). linux/amd64 only.
  *
- * What is precise and what is conservative (first version):
- *   objects      precise: every allocated slot of every in-use span (the
- *                same set WriteHeapDump writes)
- *   object edges conservative: every aligned word of an object in a scan
- *                span that points into an allocated object (noscan spans
- *                have none); the word before gives the interface's dynamic
- *                type as in the heap dump reader
- *   data, bss    precise: the runtime's gcdata/gcbss pointer masks
- *   stack frames unwound with the pclntab's SP deltas (the runtime's own
- *                unwinder), every word of a frame scanned conservatively
+ * What is read, and how (see README "Core files"):
+ *   objects      every allocated slot of every in-use span (the set
+ *                WriteHeapDump writes)
+ *   object edges the runtime's pointer bitmaps: Go <= 1.19 two-bit heap
+ *                arena bitmap, 1.20-1.21 one-bit bitmap with noMorePtrs,
+ *                1.22+ span heap bits, malloc-header types and largeType; so
+ *                edges and shapes are the dump's. An object whose bitmap
+ *                cannot be read is scanned conservatively (every aligned
+ *                word that points into an object). The word before an edge
+ *                gives an interface's dynamic type, as in heapdump.c
+ *   data, bss    the runtime's gcdata/gcbss pointer masks
+ *   stack frames unwound with the pclntab's SP deltas, live slots from the
+ *                stack maps as dumpframe lists them; a running goroutine
+ *                from its thread's registers (innermost frame: every word)
+ *   finalizers   span specials: the funcval and the object's referents
  * Object contents stay in the core file: obj_content is the file offset of
  * the object's memory, so cd_snapshot_read works as for dumps. */
 #ifndef CD_CORE_H

@@ -6,7 +6,9 @@
 # testdata/gen/leaky with -pause and takes, at each snapshot, the heap dump
 # and a gcore core. The JSON report of the core pair must agree with the
 # report of the heap dump pair (tests/core_compare.py: context counts per
-# kind, leak groups' kind/verdict/holder/counts, watchers). Then the errors:
+# kind, leak groups' kind/verdict/holder/counts, watchers), and every object
+# of each dump must be in its core with the same size and pointer-slot shape
+# (tests/core_shapes.py on core_info -s). Then the errors:
 # a core of a non-Go program, a core with another binary, a truncated core,
 # no -b, a core with a heap dump: exit 2 and one clear line.
 #
@@ -62,6 +64,18 @@ for g in $gos; do
     else
         echo "FAIL: $ver: core pair differs from the heap dump pair"; sed 's/^/    /' "$T/cmp"
         fail=$((fail + 1))
+    fi
+    # the same objects with the same pointer slots (no GC between dump and core)
+    if [ -n "$INFO" ]; then
+        for snap in before after; do
+            "$INFO" "$dir/leaky" "$dir/$snap.heapdump" -s >"$T/d.s" 2>&1
+            "$INFO" "$dir/leaky" "$dir/$snap.core" -s >"$T/c.s" 2>&1
+            if python3 tests/core_shapes.py "$T/d.s" "$T/c.s" >"$T/cmp" 2>&1; then
+                pass=$((pass + 1))
+            else
+                echo "FAIL: $ver: $snap objects differ"; sed 's/^/    /' "$T/cmp"; fail=$((fail + 1))
+            fi
+        done
     fi
     # every report format renders from cores
     if "$CTXDIFF" -b "$dir/leaky" "$dir/before.core" "$dir/after.core" >"$T/out" 2>"$T/err" &&

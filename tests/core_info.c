@@ -2,7 +2,9 @@
  * comparing the two readers: counts, roots by kind, goroutines with their
  * frames, and (with -o ADDR) one object's edges.
  *
- * usage: core_info BINARY SNAPSHOT [-g] [-o HEXADDR] */
+ * usage: core_info BINARY SNAPSHOT [-g] [-o HEXADDR] [-s]
+ *   -s  one line per object: address, size, shape (hash of its pointer-slot
+ *       offsets), edge count: tests/core.sh compares dump and core by it */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,7 @@
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: core_info BINARY SNAPSHOT [-g] [-o HEXADDR]\n");
+        fprintf(stderr, "usage: core_info BINARY SNAPSHOT [-g] [-o HEXADDR] [-s]\n");
         return 2;
     }
     cd_error err;
@@ -51,7 +53,14 @@ int main(int argc, char **argv)
            (unsigned long long)s->data.addr, (unsigned long long)s->data.size,
            (unsigned long long)s->bss.addr, (unsigned long long)s->bss.size, s->ngoroutines, s->nframes);
     for (int a = 3; a < argc; a++) {
-        if (strcmp(argv[a], "-g") == 0) {
+        if (strcmp(argv[a], "-s") == 0) {
+            for (size_t i = 0; i < s->nobj; i++) {
+                uint32_t o = s->by_addr[i];
+                printf("%llx %u %08x %llu\n", (unsigned long long)s->obj_addr[o], s->obj_size[o],
+                       s->obj_shape ? s->obj_shape[o] : 0,
+                       (unsigned long long)(s->obj_edge[o + 1] - s->obj_edge[o]));
+            }
+        } else if (strcmp(argv[a], "-g") == 0) {
             for (size_t i = 0; i < s->ngoroutines; i++) {
                 const cd_goroutine *g = &s->goroutines[i];
                 printf("g %llu status %llu sys %d reason \"%s\"\n", (unsigned long long)g->goid,
