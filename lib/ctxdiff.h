@@ -81,7 +81,7 @@ typedef struct ctxdiff_options {
     /* Optional progress report, for long loads: ctxdiff_compare calls it
      * on the calling thread as each stage starts, with its name and its
      * number step of nsteps — heap dumps: "loading" (the binary and both
-     * dumps), "typing", "analysing", "comparing" (1..4 of 4); profiles:
+     * dumps), "typing and analysing", "comparing" (1..3 of 3); profiles:
      * "loading", "comparing" (1..2 of 2) — and, once a stage has begun,
      * with stage NULL when it returns (done or failed; an input refused
      * before loading makes no call). NULL: no calls. */
