@@ -136,5 +136,48 @@ if [ -n "$first" ]; then
     expect2 "the binary given as a snapshot" "not a core file" -b "$BIN" "$BIN" "$A"
 fi
 
+# A kernel core (not gcore): leaky with GOTRACEBACK=crash is sent SIGQUIT
+# at its before snapshot; the core must hold the dump's objects and
+# contexts. Only where core_pattern writes a plain file.
+pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null)
+if [ -n "$first" ] && [ -n "$pattern" ] && [ "${pattern#|}" = "$pattern" ] && [ "${pattern#/}" = "$pattern" ] &&
+   (ulimit -c unlimited) 2>/dev/null; then
+    K=$T/kernel
+    mkdir -p "$K"
+    cp "$first/leaky" "$K/leaky"
+    (
+        cd "$K" || exit 1
+        mkfifo ctl
+        ulimit -c unlimited
+        env -i GOTRACEBACK=crash ./leaky -out . -pause <ctl >log 2>err &
+        child=$!
+        exec 3>ctl
+        i=0
+        while ! grep -q " snapshot before" log 2>/dev/null && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+        kill -QUIT "$(cut -d' ' -f1 log)" 2>/dev/null
+        wait "$child"
+        exec 3>&-
+    ) >/dev/null 2>&1
+    kcore=$(ls "$K"/core* 2>/dev/null | head -1)
+    if [ -n "$kcore" ] && [ -f "$K/before.heapdump" ]; then
+        "$INFO" "$K/leaky" "$K/before.heapdump" -s >"$T/d.s" 2>&1
+        "$INFO" "$K/leaky" "$kcore" -s >"$T/c.s" 2>&1
+        "$CTXDIFF" -f json -b "$K/leaky" "$K/before.heapdump" "$K/before.heapdump" >"$T/kd.json" 2>"$T/err"
+        "$CTXDIFF" -f json -b "$K/leaky" "$kcore" "$kcore" >"$T/kc.json" 2>>"$T/err"
+        if python3 tests/core_shapes.py "$T/d.s" "$T/c.s" >"$T/cmp" 2>&1 &&
+           python3 tests/core_compare.py "$T/kd.json" "$T/kc.json" >>"$T/cmp" 2>&1; then
+            echo "ok: kernel core (GOTRACEBACK=crash) = heap dump: $(tail -1 "$T/cmp" | sed 's/^ok: //')"
+            pass=$((pass + 1))
+        else
+            echo "FAIL: kernel core differs from the heap dump"; sed 's/^/    /' "$T/cmp" "$T/err" | head -12
+            fail=$((fail + 1))
+        fi
+    else
+        echo "SKIP: no kernel core was written (core_pattern '$pattern')"
+    fi
+else
+    echo "SKIP: kernel core (core_pattern '$pattern' is not a plain file name)"
+fi
+
 echo "core: $pass passed, $fail failed"
 [ $fail = 0 ]
