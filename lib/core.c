@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -75,6 +76,8 @@ typedef struct core {
     char fname[17];            /* the process's name (NT_PRPSINFO pr_fname) */
     thread_regs *threads; size_t nthreads, thcap;
     int minor;                 /* Go 1.minor, from the binary */
+    /* the core file mapped read-only (NULL: read through the window) */
+    const unsigned char *map;
     /* a window on the core file */
     unsigned char *win; uint64_t win_off; size_t win_len, win_cap;
     /* pclntab (read from the binary) */
@@ -148,6 +151,12 @@ static int core_off(const core *c, uint64_t a, uint64_t n, uint64_t *off)
 static int pread_full(const core *c, uint64_t off, void *buf, size_t n)
 {
     unsigned char *p = buf;
+    if (c->map) {
+        if (off > c->fsize || n > c->fsize - off)
+            return -1;
+        memcpy(buf, c->map + off, n);
+        return 0;
+    }
     while (n) {
         ssize_t r = pread(c->fd, p, n, (off_t)off);
         if (r < 0 && errno == EINTR)
@@ -187,6 +196,8 @@ static const unsigned char *view(core *c, uint64_t a, size_t n)
     uint64_t off;
     if (core_off(c, a, n, &off) < 0)
         return NULL;
+    if (c->map)
+        return off <= c->fsize && n <= c->fsize - off ? c->map + off : NULL;
     if (c->win && off >= c->win_off && off + n <= c->win_off + c->win_len)
         return c->win + (off - c->win_off);
     size_t want = n > (1u << 20) ? n : (1u << 20);
@@ -1654,12 +1665,19 @@ int cd_core_load(const char *path, cd_binary *bin, const cd_load_options *opt,
     if (rc == 0) {
         c.fsize = (uint64_t)st.st_size;
         s->file_size = c.fsize;
+        /* segments are checked against the file size before any read, so
+           the mapping is never read past its end */
+        void *m = c.fsize ? mmap(NULL, (size_t)c.fsize, PROT_READ, MAP_PRIVATE, c.fd, 0) : MAP_FAILED;
+        if (m != MAP_FAILED)
+            c.map = m;
         rc = load(&c);
     }
     if (rc == 0) {
         s->fd = c.fd;
         c.fd = -1;
     }
+    if (c.map)
+        munmap((void *)c.map, (size_t)c.fsize);
     if (c.fd >= 0)
         close(c.fd);
     free(c.segs); free(c.win);

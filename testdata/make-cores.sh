@@ -11,6 +11,7 @@
 #       `gcore` on PID (gdb) and lets it go on. OUTDIR then holds leaky,
 #       before.heapdump, after.heapdump, before.core, after.core, truth.json
 #       and the profiles.
+# LEAKY_ARGS adds flags to leaky (-n, -bursts, -filler, -memprofilerate).
 # Needs gdb (gcore) and the right to ptrace the child (root, or
 # kernel.yama.ptrace_scope 0). Cores are ~0.7 GB (sparse: a few MB on disk
 # after fallocate -d): they are made on demand
@@ -28,7 +29,9 @@ rm -f "$out"/*.core "$out"/*.heapdump "$out/ctl" "$out/pause.log"
 (cd "$here/gen/leaky" && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 "$gobin" build -trimpath -o "$out/leaky" .)
 cd "$out"
 mkfifo ctl
-env -i ./leaky -out . -pause <ctl >pause.log &
+# LEAKY_ARGS: more flags for leaky (e.g. "-n 20000 -filler 1000000" for a big pair)
+# shellcheck disable=SC2086
+env -i ./leaky -out . -pause ${LEAKY_ARGS:-} <ctl >pause.log &
 child=$!
 exec 3>ctl
 rm -f ctl
