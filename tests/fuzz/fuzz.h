@@ -1,8 +1,8 @@
-/* fuzz.h — shared by the libFuzzer harnesses in tests/fuzz/ (see
- * tests/fuzz/README.md). Each harness defines LLVMFuzzerTestOneInput (and
- * may define LLVMFuzzerInitialize); the same source is linked either with
- * libFuzzer (tools/fuzz.sh, clang) or with replay.c (the normal build),
- * which feeds it the files kept under tests/fuzz/regressions/NAME/. */
+/* fuzz.h — shared by the libFuzzer harnesses in tests/fuzz/ (results of
+ * the runs: RESULTS.md). Each harness defines LLVMFuzzerTestOneInput and
+ * LLVMFuzzerInitialize; the same source is linked either with libFuzzer
+ * (tools/fuzz.sh, clang) or with replay.c (the normal build), which feeds
+ * it the files kept under tests/fuzz/regressions/NAME/. */
 #ifndef CD_FUZZ_H
 #define CD_FUZZ_H
 
