@@ -53,6 +53,7 @@ typedef struct layouts {
     lay itt_size, itt_entries, itab_type;
     /* pointer bitmaps: heap arenas (Go <= 1.21), span bits and types (1.22+) */
     lay m_alllink, m_procid, m_curg;
+    lay heap_sweepgen, sp_sweepgen, sp_markbits;
     lay sp_specials, sl_next, sl_offset, sl_kind, sf_fn;
     lay heap_arenas, ha_bitmap, ha_nomore, sp_largetype, at_size, at_ptrbytes, at_gcdata;
     uint64_t inline_marks;     /* sizeof(runtime.spanInlineMarkBits), Go 1.25+ Green Tea GC */
@@ -95,7 +96,8 @@ typedef struct core {
     uint64_t heap_lo, heap_hi;
     size_t skipped_objs, skipped_spans;
     size_t frame_cap;
-    size_t stale_running;      /* running goroutines without their thread's registers */
+    size_t stale_running;
+    size_t unswept;            /* spans read through their mark bits */      /* running goroutines without their thread's registers */
     uint64_t *fin_obj, *fin_fn; size_t nfin, fincap;   /* finalizer specials */
 } core;
 
@@ -493,6 +495,9 @@ static int need_layouts(core *c)
         {"runtime.itab|internal/abi.ITab", "_type|Type", &L->itab_type, 1, {8, 8}},
         {"runtime.mheap", "arenas", &L->heap_arenas, 1, {0, 0}},
         {"runtime.mspan", "specials", &L->sp_specials, 1, {0, 0}},
+        {"runtime.mheap", "sweepgen", &L->heap_sweepgen, 1, {0, 0}},
+        {"runtime.mspan", "sweepgen", &L->sp_sweepgen, 1, {0, 0}},
+        {"runtime.mspan", "gcmarkBits", &L->sp_markbits, 1, {0, 0}},
         {"runtime.m", "alllink", &L->m_alllink, 1, {0, 0}},
         {"runtime.m", "procid", &L->m_procid, 1, {0, 0}},
         {"runtime.m", "curg", &L->m_curg, 1, {0, 0}},
@@ -797,6 +802,15 @@ static int walk_spans(core *c)
         free(ptrs);
         return missing(c, "runtime.mheap_.allspans", arr);
     }
+    /* the heap's sweep generation: a span two behind was not swept since the
+       last mark, so its mark bits, not its alloc bits, say what is live
+       (what the sweep, which WriteHeapDump runs first, would leave) */
+    uint64_t hsg = 0;
+    unsigned char sg[4];
+    int sweep_aware = c->minor <= 24 && L->heap_sweepgen.size == 4 && L->sp_sweepgen.size == 4 &&
+                      L->sp_markbits.size == 8 && cread(c, mh + L->heap_sweepgen.off, sg, 4) == 0;
+    if (sweep_aware)
+        hsg = le(sg, 4);
     unsigned char *sp = cd_malloc(L->mspan_size);
     unsigned char *bits = NULL;
     size_t bcap = 0;
@@ -838,6 +852,14 @@ static int walk_spans(core *c)
             nelems = nslots;
         size_t nb = (size_t)((nelems + 7) / 8);
         CD_GROW(bits, bcap, nb + 1);
+        if (sweep_aware) {
+            uint64_t ssg = get(sp, L->sp_sweepgen);
+            if ((uint32_t)(ssg + 2) == (uint32_t)hsg || (uint32_t)(ssg + 1) == (uint32_t)hsg) {
+                ab = get(sp, L->sp_markbits);   /* unswept: live = marked */
+                freeidx = 0;
+                c->unswept++;
+            }
+        }
         if (nb && cread(c, ab, bits, nb) < 0) {
             c->skipped_spans++;
             continue;

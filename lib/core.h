@@ -10,7 +10,8 @@
  *
  * What is read, and how (see README "Core files"):
  *   objects      every allocated slot of every in-use span (the set
- *                WriteHeapDump writes)
+ *                WriteHeapDump writes); a span not swept since the last
+ *                mark through its mark bits (Go <= 1.24)
  *   object edges the runtime's pointer bitmaps: Go <= 1.19 two-bit heap
  *                arena bitmap, 1.20-1.21 one-bit bitmap with noMorePtrs,
  *                1.22+ span heap bits, malloc-header types and largeType; so
