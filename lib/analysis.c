@@ -121,7 +121,7 @@ static int is_map_internal(const char *t)
     return 0;
 }
 
-static void normalise_root(const char *name, char *buf, size_t cap)
+void cd_normalise_root(const char *name, char *buf, size_t cap)
 {
     /* "goroutine 42 main.worker ctx" -> "goroutine main.worker ctx" */
     if (strncmp(name, "goroutine ", 10) == 0) {
@@ -242,7 +242,7 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
     uint32_t root = a->root_of[v];
     const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
     char rnorm[1024];
-    normalise_root(rname, rnorm, sizeof rnorm);
+    cd_normalise_root(rname, rnorm, sizeof rnorm);
     /* the root kind word printed before its name ("global main.x");
        goroutine and finalizer names already say what they are */
     static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
@@ -443,44 +443,55 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
         else
             c->parent = c->parent != CD_NONE32 && ctx_of[c->parent] ? c->parent : CD_NONE32;
     }
-    /* watchers: parked goroutines whose frames hold the context or its
-       done channel */
+    /* watchers: goroutines parked in a channel receive or select on a
+       context's done channel: the channel of one of their sudogs
+       (g.waiting -> sudog.c, then sudog.waitlink for a select), or in
+       their frames */
+    uint32_t *last_g = cd_malloc((a->nctx + 1) * sizeof *last_g);
+    memset(last_g, 0xff, (a->nctx + 1) * sizeof *last_g);
+    uint32_t gtype = cd_binary_type_by_name(a->bin, "runtime.g");
+    uint32_t sgtype = cd_binary_type_by_name(a->bin, "runtime.sudog");
+    int64_t g_waiting = field_off(a->bin, gtype, "waiting");
+    int64_t sg_c = field_off(a->bin, sgtype, "c");
+    int64_t sg_link = field_off(a->bin, sgtype, "waitlink");
+    for (size_t gi = 0; gi < s->ngoroutines && g_waiting >= 0 && sg_c >= 0; gi++) {
+        const cd_goroutine *g = &s->goroutines[gi];
+        const char *wr = cd_strtab_get(&s->strings, g->wait_reason);
+        if (g->status != 4 || g->gobj == CD_NONE32 ||
+            (strncmp(wr, "chan receive", 12) != 0 && strncmp(wr, "select", 6) != 0))
+            continue;
+        uint32_t sg = edge_target(s, g->gobj, data_start(s, g->gobj) + (uint64_t)g_waiting);
+        for (int k = 0; k < 64 && sg != CD_NONE32; k++) {
+            uint32_t ch = edge_target(s, sg, data_start(s, sg) + (uint64_t)sg_c), ci;
+            if (ch != CD_NONE32 && cd_map64_get(&done_chan, (uint64_t)ch + 1, &ci) &&
+                last_g[ci] != gi) {
+                last_g[ci] = (uint32_t)gi;
+                a->ctxs[ci].watchers++;
+                a->g_watch[gi] = 1;
+            }
+            sg = sg_link >= 0 ? edge_target(s, sg, data_start(s, sg) + (uint64_t)sg_link) : CD_NONE32;
+        }
+    }
     for (size_t i = 0; i < s->nroots; i++) {
         const cd_root *r = &s->roots[i];
         if (r->kind != CD_ROOT_FRAME || r->frame == CD_NONE32)
             continue;
-        const cd_goroutine *g = &s->goroutines[s->frames[r->frame].goroutine];
-        /* parked on a channel: <-ctx.Done() parks as "chan receive", a
-           select on it as "select" */
+        uint32_t gi = s->frames[r->frame].goroutine;
+        const cd_goroutine *g = &s->goroutines[gi];
+        /* <-ctx.Done() parks as "chan receive", a select on it as "select" */
         const char *wr = cd_strtab_get(&s->strings, g->wait_reason);
         if (g->status != 4 || (strncmp(wr, "chan receive", 12) != 0 && strncmp(wr, "select", 6) != 0))
             continue;
-        uint32_t ci = 0;
-        if (ctx_of[r->dst])
-            ci = ctx_of[r->dst];
-        else if (cd_map64_get(&done_chan, (uint64_t)r->dst + 1, &ci))
-            ci++;
-        if (!ci)
+        uint32_t ci;
+        if (!cd_map64_get(&done_chan, (uint64_t)r->dst + 1, &ci))
             continue;
-        /* count each goroutine once per context */
-        cd_ctx *c = &a->ctxs[ci - 1];
-        size_t gi = s->frames[r->frame].goroutine;
-        int seen = 0;
-        for (size_t j = i; j-- > 0;) {
-            const cd_root *q = &s->roots[j];
-            if (q->kind != CD_ROOT_FRAME || q->frame == CD_NONE32 ||
-                s->frames[q->frame].goroutine != gi)
-                break;
-            uint32_t cj = ctx_of[q->dst], tmp;
-            if (!cj && cd_map64_get(&done_chan, (uint64_t)q->dst + 1, &tmp))
-                cj = tmp + 1;
-            if (cj == ci)
-                seen = 1;
-        }
-        if (!seen)
-            c->watchers++;
+        if (last_g[ci] == gi)
+            continue;  /* this goroutine is counted for this context already */
+        last_g[ci] = gi;
+        a->ctxs[ci].watchers++;
         a->g_watch[gi] = 1;
     }
+    free(last_g);
     walker w = {0};
     w.a = a;
     w.L = &L;
@@ -526,13 +537,19 @@ int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
     memset(a->root_of, 0xff, n * sizeof *a->root_of);
     uint32_t *roots = cd_malloc((s->nroots + 1) * sizeof *roots);
     size_t nr = 0;
-    for (size_t i = 0; i < s->nroots; i++) {
-        uint32_t d = s->roots[i].dst;
-        if (a->root_of[d] == CD_NONE32) {
-            a->root_of[d] = (uint32_t)i;
-            roots[nr++] = d;
+    /* globals first, then goroutines and the rest: at equal distance a
+       path names the global, which does not change from dump to dump */
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < s->nroots; i++) {
+            int global = s->roots[i].kind == CD_ROOT_DATA || s->roots[i].kind == CD_ROOT_BSS;
+            if (global != (pass == 0))
+                continue;
+            uint32_t d = s->roots[i].dst;
+            if (a->root_of[d] == CD_NONE32) {
+                a->root_of[d] = (uint32_t)i;
+                roots[nr++] = d;
+            }
         }
-    }
     cd_csr g = {(uint32_t)s->nobj, s->obj_edge, s->edge_dst};
     a->parent = cd_malloc(n * sizeof *a->parent);
     a->parent_edge = cd_malloc(n * sizeof *a->parent_edge);

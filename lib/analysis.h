@@ -77,6 +77,10 @@ int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
                const cd_analysis_options *opt, cd_analysis **out, cd_error *err);
 void cd_analysis_free(cd_analysis *a);
 
+/* A root name without its goroutine id ("goroutine 42 main.f ctx" ->
+ * "goroutine main.f ctx"): ids differ between dumps. */
+void cd_normalise_root(const char *name, char *buf, size_t cap);
+
 /* The retention path of context c, one hop a line, tab-separated: first
  * "KIND\tROOT NAME", then "TYPE\tFIELD\tADDRESS" per object, last the
  * context. Long paths elide their middle. The caller frees the string. */

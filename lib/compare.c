@@ -112,7 +112,10 @@ static json_t *growth_json(const cd_side *sd[NSIDES])
         free(joint);
     }
     size_t n = names.n;
+    size_t old = cap;
     CD_GROW(rows, cap, n + 1);
+    if (cap != old)
+        memset(rows + old, 0, (cap - old) * sizeof *rows);
     uint32_t *idx = cd_malloc((n + 1) * sizeof *idx);
     size_t m = 0;
     for (uint32_t i = 1; i < n; i++)
@@ -204,7 +207,12 @@ static int cmp_groups(const void *x, const void *y)
         return da > db ? -1 : 1;
     if (a->count[1] != b->count[1])
         return a->count[1] > b->count[1] ? -1 : 1;
-    return strcmp(a->signature, b->signature);
+    int c = strcmp(a->signature, b->signature);
+    if (c)
+        return c;
+    if (a->kind != b->kind)
+        return a->kind - b->kind;
+    return a->verdict - b->verdict;
 }
 
 static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, json_t *summary)
@@ -431,9 +439,10 @@ static json_t *goroutines_json(const cd_side *sd[NSIDES])
             const char *wr = cd_strtab_get(&s->strings, g->wait_reason);
             size_t len = (size_t)snprintf(buf, sizeof buf, "%s", g->status == 4 && *wr ? wr : status);
             int nf = 0;
+            const char *top = top_user_frame(s, g);
             for (uint32_t f = 0; f < g->nframes && nf < MAX_STACK && len < sizeof buf - 1; f++) {
                 const char *fn = cd_strtab_get(&s->strings, s->frames[g->frame0 + f].func);
-                if (strncmp(fn, "runtime.", 8) == 0 && strcmp(fn, top_user_frame(s, g)) != 0)
+                if (strncmp(fn, "runtime.", 8) == 0 && fn != top)
                     continue;
                 len += (size_t)snprintf(buf + len, sizeof buf - len, "\t%s", fn);
                 nf++;
@@ -506,14 +515,17 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
         uint32_t p = a->parent[o];
         if (p == CD_NONE32) {
             uint32_t r = a->root_of[o];
-            snprintf(buf, sizeof buf, "root %s", r != CD_NONE32 ? cd_strtab_get(&t->names, t->root_name[r]) : "?");
-            /* goroutine ids vary: keep the function */
+            char rn[900];
+            cd_normalise_root(r != CD_NONE32 ? cd_strtab_get(&t->names, t->root_name[r]) : "?", rn, sizeof rn);
+            snprintf(buf, sizeof buf, "root %s", rn);  /* goroutine ids vary: keep the function */
         } else {
             const char *pk = t->obj_type[p] ? cd_strtab_get(&t->names, t->obj_type[p]) : "(untyped)";
             char field[512] = "";
             uint64_t e = a->parent_edge[o];
             if (bin && t->obj_btype[p] && !(t->obj_btype[p] & 0x80000000u))
-                cd_field_name(bin, t->obj_btype[p], s->edge_off[e], t->obj_array[p], field, sizeof field);
+                cd_field_name(bin, t->obj_btype[p],
+                              s->edge_off[e] - (s->obj_hdr && s->obj_hdr[p] ? (uint32_t)s->ptr_size : 0),
+                              t->obj_array[p], field, sizeof field);
             snprintf(buf, sizeof buf, "%s%s", pk, field);
         }
         uint32_t k = cd_strtab_add(&keys, buf, strlen(buf));

@@ -78,6 +78,7 @@ typedef struct parser {
     int have_params;
     int malloc_headers;   /* Go 1.22+: objects over 512 B start with their type */
     uint64_t shape;    /* running hash of the current fieldlist's offsets */
+    uint64_t nfields;  /* pointer slots in the current fieldlist (nil or not) */
     uint32_t *shapes;  /* raw object -> shape hash (parallel to addr) */
 } parser;
 
@@ -204,6 +205,7 @@ static int read_fields(parser *p, const unsigned char *buf, uint64_t len,
         first = 0;
         last = off;
         p->shape = cd_hash64(p->shape ^ (off + 1));
+        p->nfields++;
         uint64_t val = word_at(p->s, buf + off);
         if (!val)
             continue;
@@ -279,13 +281,15 @@ static int rec_object(parser *p)
     s->bytes_total += len;
     /* Pointer slots: at most len/ptrsize, so reserve that many edges. */
     grow_edges(p, p->nedge + (size_t)(len / (uint64_t)s->ptr_size) + 1);
-    size_t before = p->nedge;
     p->shape = 0;
+    p->nfields = 0;
     if (read_fields(p, p->scratch, len, object_slot, NULL) < 0)
         return -1;
     p->shapes[i] = (uint32_t)p->shape;
     /* Go 1.22+: objects over 512 bytes with pointers start with their type. */
-    if (p->malloc_headers && len > 512 && p->nedge > before && len >= (uint64_t)s->ptr_size) {
+    /* only small objects (513 B to 32 KiB) carry the header; large ones
+       keep their type in the span, which the dump does not have */
+    if (p->malloc_headers && len > 512 && len <= 32768 && p->nfields > 0) {
         uint64_t w = word_at(s, p->scratch);
         if (w && p->opt->types_hi && w >= p->opt->types_lo && w < p->opt->types_hi) {
             CD_GROW(p->hint_obj, p->hintcap, p->nhint + 1);
@@ -364,6 +368,7 @@ static int rec_goroutine(parser *p)
 {
     cd_snapshot *s = p->s;
     cd_goroutine g = {0};
+    g.gobj = CD_NONE32;
     uint64_t sp, sys, bg, len, ctxt, m, def, pan;
     if (u(p, &g.gaddr, "g address") < 0 || u(p, &sp, "sp") < 0 ||
         u(p, &g.goid, "goid") < 0 || u(p, &g.gopc, "gopc") < 0 ||
@@ -589,8 +594,16 @@ static int parse_records(parser *p)
 
 #define PAGE_SHIFT 13
 
+void cd_snapshot_link_goroutines(cd_snapshot *s)
+{
+    for (size_t i = 0; i < s->ngoroutines; i++)
+        s->goroutines[i].gobj = cd_snapshot_find(s, s->goroutines[i].gaddr);
+}
+
 void cd_snapshot_release(cd_snapshot *s, int what)
 {
+    if (what & CD_RELEASE_INDEX)
+        cd_snapshot_link_goroutines(s);
     if (what & CD_RELEASE_INDEX) {
         free(s->by_addr); s->by_addr = NULL;
         free(s->sorted_addr); s->sorted_addr = NULL;
@@ -704,7 +717,7 @@ static int build_model(parser *p)
         uint32_t last = s->by_addr[n - 1];
         uint64_t end = s->obj_addr[last] + s->obj_size[last];
         uint64_t np = ((end - lo) >> PAGE_SHIFT) + 1;
-        if (np <= ((uint64_t)1 << 26) && np <= 64 * (uint64_t)n + 1024) {
+        if (np <= ((uint64_t)1 << 26) && np <= 2 * (uint64_t)n + 1024) {
             s->page_base = lo;
             s->npages = np;
             s->page_first = cd_malloc((np + 1) * sizeof *s->page_first);

@@ -40,6 +40,8 @@ typedef struct cd_root {
 
 typedef struct cd_goroutine {
     uint64_t gaddr, goid, gopc, status, waitsince;
+    uint32_t gobj;         /* the runtime.g heap object, CD_NONE32 if none
+                              (set by cd_snapshot_link_goroutines) */
     uint32_t wait_reason;  /* strtab id */
     uint8_t system;
     uint32_t frame0, nframes;
@@ -152,6 +154,8 @@ void cd_snapshot_free(cd_snapshot *s);
  * then always answers CD_NONE32), CD_RELEASE_SHAPES the shape hashes
  * (needed only by typing). */
 enum { CD_RELEASE_INDEX = 1, CD_RELEASE_SHAPES = 2 };
+/* Find each goroutine's runtime.g object (needs the address index). */
+void cd_snapshot_link_goroutines(cd_snapshot *s);
 void cd_snapshot_release(cd_snapshot *s, int what);
 
 /* Dynamic type (rtypes index) of the interface data word that edge e is,

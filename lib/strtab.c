@@ -19,7 +19,7 @@ static void strtab_rehash(cd_strtab *t)
     t->nslots = ns;
     for (uint32_t id = 0; id < t->n; id++) {
         const char *s = t->buf + t->off[id];
-        size_t j = cd_hash_bytes(s, strlen(s), 0) & (ns - 1);
+        size_t j = cd_hash_bytes(s, strlen(s), cd_hash_seed()) & (ns - 1);
         while (t->slots[j])
             j = (j + 1) & (ns - 1);
         t->slots[j] = id + 1;

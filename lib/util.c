@@ -1,7 +1,11 @@
 /* util.c — checked allocation, growable arrays, hashing, u64 map. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "util.h"
 
@@ -69,6 +73,30 @@ void cd_grow(void **arr, size_t *cap, size_t need, size_t esz)
     *cap = c;
 }
 
+/* A random seed per process for the hash tables, so that a hostile dump
+ * cannot choose keys that all collide. Output never depends on it: no
+ * table is iterated. */
+static uint64_t hash_seed;
+static pthread_once_t hash_seed_once = PTHREAD_ONCE_INIT;
+
+static void init_hash_seed(void)
+{
+    uint64_t s = 0;
+    if (getrandom(&s, sizeof s, GRND_NONBLOCK) != (ssize_t)sizeof s) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        s = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid() ^
+            (uint64_t)(uintptr_t)&s;
+    }
+    hash_seed = cd_hash64(s) | 1;
+}
+
+uint64_t cd_hash_seed(void)
+{
+    pthread_once(&hash_seed_once, init_hash_seed);
+    return hash_seed;
+}
+
 uint64_t cd_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
     const unsigned char *s = p;
@@ -91,7 +119,7 @@ static void map64_rehash(cd_map64 *m, size_t ncap)
     for (size_t i = 0; i < ocap; i++) {
         if (!ok[i])
             continue;
-        size_t j = cd_hash64(ok[i]) & (ncap - 1);
+        size_t j = cd_hash64(ok[i] ^ m->seed) & (ncap - 1);
         while (m->keys[j])
             j = (j + 1) & (ncap - 1);
         m->keys[j] = ok[i];
@@ -103,9 +131,11 @@ static void map64_rehash(cd_map64 *m, size_t ncap)
 
 void cd_map64_put(cd_map64 *m, uint64_t key, uint32_t val)
 {
+    if (!m->cap)
+        m->seed = cd_hash_seed();
     if ((m->len + 1) * 2 > m->cap)
         map64_rehash(m, m->cap ? m->cap * 2 : 64);
-    size_t j = cd_hash64(key) & (m->cap - 1);
+    size_t j = cd_hash64(key ^ m->seed) & (m->cap - 1);
     while (m->keys[j] && m->keys[j] != key)
         j = (j + 1) & (m->cap - 1);
     if (!m->keys[j]) {
@@ -119,7 +149,7 @@ int cd_map64_get(const cd_map64 *m, uint64_t key, uint32_t *val)
 {
     if (!m->cap || !key)
         return 0;
-    size_t j = cd_hash64(key) & (m->cap - 1);
+    size_t j = cd_hash64(key ^ m->seed) & (m->cap - 1);
     while (m->keys[j]) {
         if (m->keys[j] == key) {
             *val = m->vals[j];

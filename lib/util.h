@@ -29,6 +29,8 @@ static inline uint64_t cd_hash64(uint64_t x)
     return x ^ (x >> 31);
 }
 uint64_t cd_hash_bytes(const void *p, size_t n, uint64_t seed);
+/* Random per process (same in every thread): seeds the hash tables. */
+uint64_t cd_hash_seed(void);
 
 /* Open-addressing map u64 -> u32 (keys must not be 0). Used for address
  * lookups (itab -> type, type address -> type id, ...). */
@@ -37,6 +39,7 @@ typedef struct cd_map64 {
     uint32_t *vals;
     size_t cap;   /* power of two, 0 when empty */
     size_t len;
+    uint64_t seed;  /* cd_hash_seed(), taken on first insert */
 } cd_map64;
 void cd_map64_put(cd_map64 *m, uint64_t key, uint32_t val);
 /* Returns 1 and sets *val when found, 0 otherwise. */
