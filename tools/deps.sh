@@ -6,6 +6,9 @@
 # when it is installed; it is too big to install here.)
 set -u
 pkgs="build-essential meson ninja-build pkg-config libjansson-dev libdwarf-dev libelf-dev zlib1g-dev python3 python3-jsonschema golang-go graphviz"
+# the fuzz smoke test (tools/fuzz.sh; the build does not use clang), and
+# strace for the read-only inputs / atomic -o test
+pkgs="$pkgs clang libfuzzer-14-dev strace"
 missing=""
 for p in $pkgs; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
