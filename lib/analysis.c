@@ -9,7 +9,6 @@
 #include "graph.h"
 #include "util.h"
 
-#define MAX_HOPS 100000
 
 static const char *const VERDICT_NAMES[CD_V_COUNT] = {
     "none", "canceled-retained", "orphan-child", "broken-propagation",
@@ -157,6 +156,17 @@ static void sb_add(sbuf *b, const char *fmt, ...)
     }
 }
 
+/* Path signatures are built once per object on the shortest-path tree and
+ * shared by everything below it (a linked list of contexts costs linear
+ * time): the signature of object o is its parent's plus one step. */
+typedef struct sigmemo {
+    uint32_t sig;      /* names id: "global main.x -> T .f -> ..." up to o */
+    uint32_t prev;     /* names id of the last step, "" none */
+    uint32_t root;     /* root slot of the path */
+    uint8_t repeat;    /* the last step repeats (marker pending) */
+    uint8_t in_sync;   /* inside sync.Map internals */
+} sigmemo;
+
 typedef struct walker {
     cd_analysis *a;
     const ctx_layout *L;
@@ -164,6 +174,9 @@ typedef struct walker {
     uint32_t *ctx_of;   /* object -> ctx index + 1 (0 none) */
     hop *hops; size_t hcap;
     sbuf sig;
+    sigmemo *memo; size_t nmemo, memocap;   /* per object on a context's path */
+    cd_map64 memo_index;                     /* object + 1 -> memo index */
+    uint32_t *chain; size_t chaincap;
 } walker;
 
 static const char *type_key(const cd_analysis *a, uint32_t o)
@@ -193,7 +206,7 @@ char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
     /* objects from the root to the context, by walking parents: count first */
     size_t nh = 0;
     uint32_t v = c->obj;
-    while (a->parent[v] != CD_NONE32 && nh < MAX_HOPS) {
+    while (a->parent[v] != CD_NONE32) {   /* the BFS tree has no cycles */
         v = a->parent[v];
         nh++;
     }
@@ -226,93 +239,141 @@ char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
     return p.p;
 }
 
+#define SIG_MAX 4000   /* longer signatures stop growing ("-> ...") */
+
+static void root_name(const cd_analysis *a, uint32_t root, char *rnorm, size_t cap)
+{
+    const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
+    cd_normalise_root(rname, rnorm, cap);
+}
+
+/* The memo of object o, computing it (and its uncomputed ancestors) first. */
+static const sigmemo *sig_of(walker *w, uint32_t o)
+{
+    cd_analysis *a = w->a;
+    uint32_t idx;
+    if (cd_map64_get(&w->memo_index, (uint64_t)o + 1, &idx))
+        return &w->memo[idx];
+    /* climb to the first object with a memo, or the root */
+    size_t n = 0;
+    uint32_t v = o;
+    for (;;) {
+        CD_GROW(w->chain, w->chaincap, n + 1);
+        w->chain[n++] = v;
+        uint32_t p = a->parent[v];
+        if (p == CD_NONE32 || cd_map64_get(&w->memo_index, (uint64_t)p + 1, &idx))
+            break;
+        v = p;
+    }
+    /* then come down, one step at a time */
+    for (size_t k = n; k-- > 0;) {
+        uint32_t x = w->chain[k];
+        uint32_t p = a->parent[x];
+        sigmemo m;
+        w->sig.n = 0;
+        if (p == CD_NONE32) {
+            uint32_t root = a->root_of[x];
+            char rnorm[1024];
+            root_name(a, root, rnorm, sizeof rnorm);
+            int rkind = root != CD_NONE32 ? a->s->roots[root].kind : 0;
+            /* the root kind word printed before its name ("global main.x");
+               goroutine and finalizer names already say what they are */
+            static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
+            const char *word = rk[rkind < 9 ? rkind : 0];
+            sb_add(&w->sig, "%s%s%s", word, *word ? " " : "", rnorm);
+            m = (sigmemo){0, 0, root, 0, 0};
+            /* sync.Map internals (read/dirty, entries, value boxes) move
+               around: abstract them into one step */
+            m.in_sync = root != CD_NONE32 && a->bin && a->t->root_btype[root] &&
+                        strcmp(a->bin->types[a->t->root_btype[root]].name, "sync.Map") == 0;
+            if (m.in_sync)
+                sb_add(&w->sig, " -> sync.Map[key]");
+        } else {
+            cd_map64_get(&w->memo_index, (uint64_t)p + 1, &idx);
+            m = w->memo[idx];
+            const char *base = cd_strtab_get(&a->names, m.sig);
+            sb_add(&w->sig, "%s", base);
+            uint64_t e = a->parent_edge[x];
+            char field[512];
+            edge_field(a, p, e, field, sizeof field);
+            const char *tk = type_key(a, p);
+            char step[1400];
+            if (!a->t->obj_type[p])
+                snprintf(step, sizeof step, "%s", tk);  /* offsets of untyped objects vary */
+            else
+                snprintf(step, sizeof step, "%s %s", tk, field);
+            if (!m.in_sync && strcmp(tk, "sync.Map") == 0) {
+                m.in_sync = 1;
+                sb_add(&w->sig, " -> sync.Map[key]");
+            }
+            if (m.in_sync && (w->ctx_of[p] || (a->t->obj_type[p] && !is_std_or_anon(tk))))
+                m.in_sync = 0;  /* out of the map's internals: a context or a user type */
+            /* map internals (buckets, overflow and old buckets during
+               growth, swiss tables and groups) are one abstract step */
+            if (is_map_internal(tk))
+                snprintf(step, sizeof step, "map[key]");
+            const char *prev = cd_strtab_get(&a->names, m.prev);
+            if (m.in_sync) {
+                if (strcmp(tk, "interface {}") == 0)
+                    m.in_sync = 0;  /* the value box: the user's value comes next */
+            } else if (strcmp(step, prev) == 0) {
+                if (strcmp(step, "map[key]") != 0)
+                    m.repeat = 1;
+            } else if (w->sig.n < SIG_MAX) {
+                if (m.repeat)
+                    sb_add(&w->sig, " (repeated)");
+                m.repeat = 0;
+                sb_add(&w->sig, " -> %s", w->sig.n + strlen(step) < SIG_MAX ? step : "...");
+                m.prev = cd_strtab_add(&a->names, step, strlen(step));
+            }
+        }
+        m.sig = cd_strtab_add(&a->names, w->sig.p ? w->sig.p : "", w->sig.n);
+        CD_GROW(w->memo, w->memocap, w->nmemo + 1);
+        w->memo[w->nmemo] = m;
+        cd_map64_put(&w->memo_index, (uint64_t)x + 1, (uint32_t)w->nmemo);
+        w->nmemo++;
+    }
+    cd_map64_get(&w->memo_index, (uint64_t)o + 1, &idx);
+    return &w->memo[idx];
+}
+
+#define HOLDER_HOPS 10000   /* how far back the holder is looked for */
+
 /* Retention path of context c: signature and holder. */
 static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
 {
     cd_analysis *a = w->a;
     const cd_snapshot *s = a->s;
-    size_t nh = 0;
-    uint32_t v = c->obj;
-    while (a->parent[v] != CD_NONE32 && nh < MAX_HOPS) {
-        CD_GROW(w->hops, w->hcap, nh + 1);
-        w->hops[nh++] = (hop){a->parent[v], a->parent_edge[v]};
-        v = a->parent[v];
-    }
-    /* hops[nh-1] is the root-most object; v is the root object */
-    uint32_t root = a->root_of[v];
-    const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
+    uint32_t p = a->parent[c->obj];
+    const sigmemo *m = sig_of(w, p != CD_NONE32 ? p : c->obj);
     char rnorm[1024];
-    cd_normalise_root(rname, rnorm, sizeof rnorm);
-    /* the root kind word printed before its name ("global main.x");
-       goroutine and finalizer names already say what they are */
-    static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
-    int rkind = root != CD_NONE32 ? s->roots[root].kind : 0;
+    root_name(a, m->root, rnorm, sizeof rnorm);
+    if (p == CD_NONE32) {
+        w->sig.n = 0;
+        sb_add(&w->sig, "%s -> %s", cd_strtab_get(&a->names, m->sig), cd_ctx_kind_name(c->kind));
+    } else {
+        /* the step into the context itself: from p along its edge */
+        const sigmemo *mc = sig_of(w, c->obj);
+        w->sig.n = 0;
+        sb_add(&w->sig, "%s%s -> %s", cd_strtab_get(&a->names, mc->sig),
+               mc->repeat ? " (repeated)" : "", cd_ctx_kind_name(c->kind));
+    }
 
-    w->sig.n = 0;
-    sb_add(&w->sig, "%s%s%s", rk[rkind < 9 ? rkind : 0], *rk[rkind < 9 ? rkind : 0] ? " " : "", rnorm);
-
-    /* objects from root to ctx: hops[nh-1].obj (= v, the root object) ...
-       hops[0].obj, c->obj; the edge into object X is parent_edge[X]. */
-    char prev_step[1400] = "";
-    int repeat = 0;
-    /* sync.Map internals (read/dirty, entries, value boxes) move around:
-       abstract them into one step */
-    int in_syncmap = root != CD_NONE32 && a->bin && a->t->root_btype[root] &&
-                     strcmp(a->bin->types[a->t->root_btype[root]].name, "sync.Map") == 0;
-    if (in_syncmap)
-        sb_add(&w->sig, " -> sync.Map[key]");
+    /* Holder: walking back from the context, the first named owner. */
     const char *holder = NULL;
     char holder_buf[1400];
     int held_by_children = 0, via_timer = 0;
-    for (size_t i = nh; i-- > 0;) {
-        uint32_t o = w->hops[i].obj;   /* object on the path, holding the next */
-        uint32_t next = i == 0 ? c->obj : w->hops[i - 1].obj;
-        uint64_t e = a->parent_edge[next];
-        if (o == timer_obj)
-            via_timer = 1;
-        char field[512];
-        edge_field(a, o, e, field, sizeof field);
-        const char *tk = type_key(a, o);
-        char step[1400];
-        if (!a->t->obj_type[o])
-            snprintf(step, sizeof step, "%s", tk);  /* offsets of untyped objects vary */
-        else
-            snprintf(step, sizeof step, "%s %s", tk, field);
-        if (!in_syncmap && strcmp(tk, "sync.Map") == 0) {
-            in_syncmap = 1;
-            sb_add(&w->sig, " -> sync.Map[key]");
-        }
-        if (in_syncmap && (w->ctx_of[o] || (a->t->obj_type[o] && !is_std_or_anon(tk))))
-            in_syncmap = 0;  /* out of the map's internals: a context or a user type */
-        /* map internals (buckets, overflow and old buckets during growth,
-           swiss tables and groups) are one abstract step: map[key] */
-        if (is_map_internal(tk))
-            snprintf(step, sizeof step, "map[key]");
-        if (in_syncmap) {
-            if (strcmp(tk, "interface {}") == 0)
-                in_syncmap = 0;  /* the value box: the user's value comes next */
-        } else if (strcmp(step, prev_step) == 0) {
-            if (strcmp(step, "map[key]") != 0)
-                repeat++;
-        } else {
-            if (repeat)
-                sb_add(&w->sig, " (repeated)");
-            repeat = 0;
-            sb_add(&w->sig, " -> %s", step);
-            memcpy(prev_step, step, sizeof step);
-        }
-    }
-    if (repeat)
-        sb_add(&w->sig, " (repeated)");
-    sb_add(&w->sig, " -> %s", cd_ctx_kind_name(c->kind));
-
-    /* Holder: walking back from the context, the first named owner. */
-    for (size_t i = 0; i < nh && !holder; i++) {
-        uint32_t o = w->hops[i].obj;
-        uint32_t next = i == 0 ? c->obj : w->hops[i - 1].obj;
-        uint64_t e = a->parent_edge[next];
+    size_t nh = 0;
+    uint32_t v = c->obj;
+    while (a->parent[v] != CD_NONE32 && nh < HOLDER_HOPS && !holder) {
+        uint32_t o = a->parent[v];
+        uint64_t e = a->parent_edge[v];
+        CD_GROW(w->hops, w->hcap, nh + 1);
+        w->hops[nh++] = (hop){o, e};
+        v = o;
         if (o == timer_obj) {
             holder = "runtime timer";
+            via_timer = 1;
             break;
         }
         uint32_t pc = w->ctx_of[o];
@@ -322,20 +383,17 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
                           a->t->obj_array[o], field, sizeof field);
         if (pc && strncmp(field, ".children", 9) == 0) {
             /* name the parent by what holds it directly, else by its type */
-            uint32_t po = o;
-            if (a->parent[po] == CD_NONE32 && a->root_of[po] != CD_NONE32)
+            if (a->parent[o] == CD_NONE32 && a->root_of[o] != CD_NONE32)
                 snprintf(holder_buf, sizeof holder_buf, "%s.children", rnorm);
             else
-                snprintf(holder_buf, sizeof holder_buf, "(*%s).children", type_key(a, po));
+                snprintf(holder_buf, sizeof holder_buf, "(*%s).children", type_key(a, o));
             holder = holder_buf;
             /* only the children map holds it when the parent's map
                structures (or the parent) dominate it */
             uint32_t d = w->idom ? w->idom[c->obj] : CD_NONE32;
-            for (size_t j = 0; j <= i && d != CD_NONE32; j++) {
-                uint32_t x = j == i ? o : w->hops[j].obj;
-                if (x == d)
+            for (size_t j = 0; j < nh && d != CD_NONE32; j++)
+                if (w->hops[j].obj == d)
                     held_by_children = 1;
-            }
             if (!w->idom)
                 held_by_children = 1;
             break;
@@ -353,12 +411,13 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
             holder = holder_buf;
         }
     }
-    if (!holder) {
-        holder = rnorm;
-        if (strncmp(rnorm, "goroutine ", 10) == 0) {
-            /* "goroutine main.watcher ctx" */
-        }
-    }
+    /* a pending timer further up still holds it through the timer */
+    for (uint32_t x = v, k = 0; !via_timer && timer_obj != CD_NONE32 && x != CD_NONE32 && k < 64;
+         x = a->parent[x], k++)
+        if (x == timer_obj)
+            via_timer = 1;
+    if (!holder)
+        holder = rnorm;  /* e.g. "goroutine main.watcher ctx" */
     c->held_by_children = (uint8_t)held_by_children;
     c->via_timer = (uint8_t)via_timer;
     c->holder = cd_strtab_add(&a->names, holder, strlen(holder));
@@ -516,6 +575,9 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
     }
     free(w.hops);
     free(w.sig.p);
+    free(w.memo);
+    free(w.chain);
+    cd_map64_free(&w.memo_index);
     free(ctx_of);
     free(timer_of);
     cd_map64_free(&done_chan);
