@@ -9,6 +9,52 @@
 
 #define NSIDES 2
 
+/* A JSON string from text that may come from a dump, a binary or the
+ * command line: bytes that are not valid UTF-8, and control characters,
+ * become '?', so that no key is ever dropped (jansson refuses invalid
+ * UTF-8) and no terminal escape reaches a report. */
+json_t *cd_jstrn(const char *s, size_t n)
+{
+    char *b = cd_malloc(n + 1);
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        int ok = len > 0 && i + len <= n;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = ((unsigned char)s[i + k] >> 6) == 2;
+        if (ok && len == 2 && c < 0xc2)
+            ok = 0;  /* overlong */
+        if (ok && len == 3) {
+            unsigned c1 = (unsigned char)s[i + 1];
+            if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0))
+                ok = 0;  /* overlong, surrogate */
+        }
+        if (ok && len == 4) {
+            unsigned c1 = (unsigned char)s[i + 1];
+            if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90))
+                ok = 0;
+        }
+        if (!ok || (len == 1 && (c < 0x20 || c == 0x7f))) {
+            b[i] = '?';
+            i++;
+            continue;
+        }
+        memcpy(b + i, s + i, len);
+        i += len;
+    }
+    b[n] = 0;
+    json_t *j = json_stringn(b, n);
+    free(b);
+    return j ? j : json_string("?");
+}
+
+json_t *cd_jstr(const char *s)
+{
+    return cd_jstrn(s ? s : "", s ? strlen(s) : 0);
+}
+
+
 typedef struct growth_row {
     int64_t count[NSIDES], bytes[NSIDES];
 } growth_row;
@@ -45,10 +91,10 @@ static json_t *snapshot_json(const cd_side *sd)
     const cd_snapshot *s = sd->s;
     const cd_analysis *a = sd->a;
     json_t *j = json_object();
-    json_object_set_new(j, "path", json_string(sd->path));
-    json_object_set_new(j, "format", json_string("heapdump"));
-    json_object_set_new(j, "go_version", json_string(s->go_version));
-    json_object_set_new(j, "goarch", json_string(s->goarch));
+    json_object_set_new(j, "path", cd_jstr(sd->path));
+    json_object_set_new(j, "format", cd_jstr("heapdump"));
+    json_object_set_new(j, "go_version", cd_jstr(s->go_version));
+    json_object_set_new(j, "goarch", cd_jstr(s->goarch));
     json_object_set_new(j, "objects", json_integer((json_int_t)s->nobj));
     json_object_set_new(j, "bytes", json_integer((json_int_t)s->bytes_total));
     json_object_set_new(j, "reachable_objects", json_integer((json_int_t)a->reach_objs));
@@ -130,7 +176,7 @@ static json_t *growth_json(const cd_side *sd[NSIDES])
     for (size_t i = 0; i < m; i++) {
         growth_row *r = &rows[idx[i]];
         json_t *row = json_object();
-        json_object_set_new(row, "type", json_string(cd_strtab_get(&names, idx[i])));
+        json_object_set_new(row, "type", cd_jstr(cd_strtab_get(&names, idx[i])));
         json_object_set_new(row, "before_count", json_integer(r->count[0]));
         json_object_set_new(row, "after_count", json_integer(r->count[1]));
         json_object_set_new(row, "delta_count", json_integer(r->count[1] - r->count[0]));
@@ -180,12 +226,12 @@ static json_t *path_json(const char *path)
         }
         json_t *h = json_object();
         if (first) {
-            json_object_set_new(h, "root", json_string(f1));
-            json_object_set_new(h, "name", json_string(f2 ? f2 : ""));
+            json_object_set_new(h, "root", cd_jstr(f1));
+            json_object_set_new(h, "name", cd_jstr(f2 ? f2 : ""));
         } else {
-            json_object_set_new(h, "type", json_string(f1));
-            json_object_set_new(h, "field", json_string(f2 ? f2 : ""));
-            json_object_set_new(h, "address", json_string(f3 ? f3 : ""));
+            json_object_set_new(h, "type", cd_jstr(f1));
+            json_object_set_new(h, "field", cd_jstr(f2 ? f2 : ""));
+            json_object_set_new(h, "address", cd_jstr(f3 ? f3 : ""));
         }
         json_array_append_new(hops, h);
         first = 0;
@@ -326,12 +372,12 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
         }
         json_t *j = json_object();
         json_object_set_new(j, "id", json_integer(++id));
-        json_object_set_new(j, "verdict", json_string(cd_verdict_name(g->verdict)));
-        json_object_set_new(j, "verdict_text", json_string(cd_verdict_text(g->verdict)));
+        json_object_set_new(j, "verdict", cd_jstr(cd_verdict_name(g->verdict)));
+        json_object_set_new(j, "verdict_text", cd_jstr(cd_verdict_text(g->verdict)));
         json_object_set_new(j, "leak", json_boolean(g->verdict != CD_V_NONE));
-        json_object_set_new(j, "kind", json_string(cd_ctx_kind_name(g->kind)));
-        json_object_set_new(j, "holder", json_string(g->holder ? g->holder : ""));
-        json_object_set_new(j, "signature", json_string(g->signature ? g->signature : ""));
+        json_object_set_new(j, "kind", cd_jstr(cd_ctx_kind_name(g->kind)));
+        json_object_set_new(j, "holder", cd_jstr(g->holder ? g->holder : ""));
+        json_object_set_new(j, "signature", cd_jstr(g->signature ? g->signature : ""));
         static const char *const side_names[NSIDES] = {"before", "after"};
         for (int s = 0; s < NSIDES; s++) {
             json_t *c = json_object();
@@ -474,15 +520,15 @@ static json_t *goroutines_json(const cd_side *sd[NSIDES])
         const ggroup *g = &gs[idx[i]];
         const char *tab = strchr(key, '\t');
         json_t *j = json_object();
-        json_object_set_new(j, "state", tab ? json_stringn(key, (size_t)(tab - key)) : json_string(key));
+        json_object_set_new(j, "state", tab ? cd_jstrn(key, (size_t)(tab - key)) : cd_jstr(key));
         json_t *stack = json_array();
         while (tab) {
             const char *next = strchr(tab + 1, '\t');
             size_t l = next ? (size_t)(next - tab - 1) : strlen(tab + 1);
-            json_array_append_new(stack, json_stringn(tab + 1, l));
+            json_array_append_new(stack, cd_jstrn(tab + 1, l));
             tab = next;
         }
-        json_object_set_new(j, "function", json_string(json_array_size(stack)
+        json_object_set_new(j, "function", cd_jstr(json_array_size(stack)
                                                         ? json_string_value(json_array_get(stack, 0)) : ""));
         json_object_set_new(j, "stack", stack);
         json_object_set_new(j, "before", json_integer(g->n[0]));
@@ -547,7 +593,7 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
         if (!best)
             break;
         json_t *j = json_object();
-        json_object_set_new(j, "owner", json_string(cd_strtab_get(&keys, best)));
+        json_object_set_new(j, "owner", cd_jstr(cd_strtab_get(&keys, best)));
         json_object_set_new(j, "objects", json_integer(acc[best][0]));
         json_object_set_new(j, "bytes", json_integer(acc[best][1]));
         json_array_append_new(arr, j);
@@ -561,12 +607,12 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
 json_t *cd_report_new(const char *kind)
 {
     json_t *doc = json_object();
-    json_object_set_new(doc, "schema", json_string("ctxdiff/1"));
+    json_object_set_new(doc, "schema", cd_jstr("ctxdiff/1"));
     json_t *tool = json_object();
-    json_object_set_new(tool, "name", json_string("ctxdiff"));
-    json_object_set_new(tool, "version", json_string(ctxdiff_version()));
+    json_object_set_new(tool, "name", cd_jstr("ctxdiff"));
+    json_object_set_new(tool, "version", cd_jstr(ctxdiff_version()));
     json_object_set_new(doc, "tool", tool);
-    json_object_set_new(doc, "kind", json_string(kind));
+    json_object_set_new(doc, "kind", cd_jstr(kind));
     return doc;
 }
 
@@ -578,8 +624,8 @@ json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
     json_t *doc = cd_report_new("heapdump");
     if (bin) {
         json_t *b = json_object();
-        json_object_set_new(b, "path", json_string(bin->path));
-        json_object_set_new(b, "go_version", json_string(bin->go_version));
+        json_object_set_new(b, "path", cd_jstr(bin->path));
+        json_object_set_new(b, "go_version", cd_jstr(bin->go_version));
         json_object_set_new(b, "types", json_integer((json_int_t)bin->ndwarf_types));
         json_object_set_new(doc, "binary", b);
     } else {

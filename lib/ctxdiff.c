@@ -204,19 +204,19 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
         char w[256];
         snprintf(w, sizeof w, "the dumps were written by different Go versions (%s, %s): addresses are not comparable",
                  s0->go_version, s1->go_version);
-        json_array_append_new(warnings, json_string(w));
+        json_array_append_new(warnings, cd_jstr(w));
     }
     for (int i = 0; i < 2 && rc == 0 && bin; i++)
         rc = check_binary(bin, jobs[i].s, err);
     if (rc == 0 && !bin)
-        json_array_append_new(warnings, json_string(
+        json_array_append_new(warnings, cd_jstr(
             "no binary (-b): objects are typed only through interface words, with the dump's own "
             "names (pointer types show as \"pkg.\"); contexts, verdicts and paths need the binary"));
     if (rc == 0 && go_minor(s1->go_version) > NEWEST_TESTED_MINOR) {
         char w[256];
         snprintf(w, sizeof w, "%s is newer than any Go release ctxdiff was tested with (up to go1.%d): "
                  "check the results", s1->go_version, NEWEST_TESTED_MINOR);
-        json_array_append_new(warnings, json_string(w));
+        json_array_append_new(warnings, cd_jstr(w));
     }
     cd_typing *t[2] = {NULL, NULL};
     cd_analysis *a[2] = {NULL, NULL};

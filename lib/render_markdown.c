@@ -9,21 +9,37 @@
 #define GET_I(o, k) ((int64_t)json_integer_value(json_object_get((o), (k))))
 #define GET_S(o, k) (json_string_value(json_object_get((o), (k))) ? json_string_value(json_object_get((o), (k))) : "")
 
-/* Escape table-breaking characters. */
-static void cell(FILE *out, const char *s)
+/* Write s into a table cell: '|' escaped, no newline, no backtick (it
+ * would end a code span); outside a code span HTML is escaped too, inside
+ * one entities would show literally, so they are not used there. */
+static void cell_text(FILE *out, const char *s, int code)
 {
     for (; *s; s++) {
         if (*s == '|')
             fputs("\\|", out);
-        else if (*s == '<')
-            fputs("&lt;", out);
-        else if (*s == '>')
-            fputs("&gt;", out);
-        else if (*s == '\n')
+        else if (*s == '`')
+            fputc('\'', out);
+        else if (*s == '\n' || *s == '\r')
             fputc(' ', out);
+        else if (!code && *s == '<')
+            fputs("&lt;", out);
+        else if (!code && *s == '>')
+            fputs("&gt;", out);
+        else if (!code && *s == '&')
+            fputs("&amp;", out);
         else
             fputc(*s, out);
     }
+}
+
+static void cell(FILE *out, const char *s) { cell_text(out, s, 0); }
+static void code_cell(FILE *out, const char *s) { cell_text(out, s, 1); }
+
+/* Text inside a ``` fence: no backtick can close it. */
+static void fenced(FILE *out, const char *s)
+{
+    for (; *s; s++)
+        fputc(*s == '`' ? '\'' : *s, out);
 }
 
 int cd_render_markdown(const json_t *doc, FILE *out, int top, int paths)
@@ -52,7 +68,7 @@ int cd_render_markdown(const json_t *doc, FILE *out, int top, int paths)
         char r[32];
         cd_human_bytes(GET_I(json_object_get(g, "after"), "retained_bytes"), 0, r, sizeof r);
         fprintf(out, "| %" PRId64 " | %s | `%s` | `", GET_I(g, "id"), GET_S(g, "verdict"), GET_S(g, "kind"));
-        cell(out, GET_S(g, "holder"));
+        code_cell(out, GET_S(g, "holder"));
         fprintf(out, "` | %" PRId64 " | %" PRId64 " | %+" PRId64 " | %s |\n",
                 GET_I(json_object_get(g, "before"), "count"), GET_I(json_object_get(g, "after"), "count"),
                 GET_I(g, "delta_count"), r);
@@ -68,10 +84,16 @@ int cd_render_markdown(const json_t *doc, FILE *out, int top, int paths)
             const json_t *p = json_array_get(ps, k);
             for (size_t h = 0; h < json_array_size(p); h++) {
                 const json_t *hop = json_array_get(p, h);
-                if (h == 0)
-                    fprintf(out, "%s %s\n", GET_S(hop, "root"), GET_S(hop, "name"));
-                else
-                    fprintf(out, "  -> %s%s\n", GET_S(hop, "type"), GET_S(hop, "field"));
+                if (h == 0) {
+                    fenced(out, GET_S(hop, "root"));
+                    fputc(' ', out);
+                    fenced(out, GET_S(hop, "name"));
+                } else {
+                    fputs("  -> ", out);
+                    fenced(out, GET_S(hop, "type"));
+                    fenced(out, GET_S(hop, "field"));
+                }
+                fputc('\n', out);
             }
         }
         fprintf(out, "```\n\n</details>\n");
@@ -84,7 +106,7 @@ int cd_render_markdown(const json_t *doc, FILE *out, int top, int paths)
         char db[32];
         cd_human_bytes(GET_I(row, "delta_bytes"), 1, db, sizeof db);
         fprintf(out, "| `");
-        cell(out, GET_S(row, "type"));
+        code_cell(out, GET_S(row, "type"));
         fprintf(out, "` | %" PRId64 " | %" PRId64 " | %+" PRId64 " | %s |\n", GET_I(row, "before_count"),
                 GET_I(row, "after_count"), GET_I(row, "delta_count"), db);
     }

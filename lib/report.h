@@ -51,6 +51,11 @@ int cd_render_html(const json_t *doc, FILE *out, int top, int paths);
  * is dropped: it names only one example of the group). */
 void cd_path_root_label(const json_t *hop, char *buf, size_t cap);
 
+/* JSON strings safe from any input: invalid UTF-8 and control
+ * characters become '?'. */
+json_t *cd_jstr(const char *s);
+json_t *cd_jstrn(const char *s, size_t n);
+
 /* Small helpers shared by the renderers. */
 void cd_human_bytes(int64_t v, int sign, char *buf, size_t cap);
 void cd_human_count(int64_t v, int sign, char *buf, size_t cap);
