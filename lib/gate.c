@@ -15,7 +15,7 @@
 
 #define GI(o, k) ((int64_t)json_integer_value(json_object_get((o), (k))))
 
-typedef struct metric { int64_t before, after; } metric;
+typedef struct metric { int64_t before, after; int missing; } metric;
 
 static int64_t ctx_total(const json_t *snap)
 {
@@ -73,6 +73,11 @@ static int find_metric(const json_t *doc, const char *name, metric *m)
         m->before = ctx_total(b);
         m->after = ctx_total(a);
     } else if (strncmp(name, "verdict:", 8) == 0) {
+        int known = 0;
+        for (int v = 1; v < CD_V_COUNT; v++)
+            known |= strcmp(name + 8, cd_verdict_name(v)) == 0;
+        if (!known)
+            return -1;
         m->before = m->after = 0;
         size_t i;
         const json_t *g;
@@ -92,12 +97,14 @@ static int find_metric(const json_t *doc, const char *name, metric *m)
             return -1;
         size_t tlen = (size_t)(last - (name + 5));
         m->before = m->after = 0;
+        m->missing = 1;
         size_t i;
         const json_t *row;
         json_array_foreach(json_object_get(doc, "growth"), i, row) {
             const char *t = json_string_value(json_object_get(row, "type"));
             if (t && strlen(t) == tlen && strncmp(t, name + 5, tlen) == 0) {
                 int c = strcmp(col, "count") == 0;
+                m->missing = 0;
                 m->before = GI(row, c ? "before_count" : "before_bytes");
                 m->after = GI(row, c ? "after_count" : "after_bytes");
             }
@@ -111,6 +118,21 @@ static int find_metric(const json_t *doc, const char *name, metric *m)
 static int parse_value(const char *s, double *v, int *delta, int *percent)
 {
     *delta = *s == '+' || *s == '-';
+    /* digits with an optional fraction: no hex, exponent, inf or nan */
+    const char *q = s + (*delta ? 1 : 0);
+    if (!isdigit((unsigned char)*q))
+        return -1;
+    while (isdigit((unsigned char)*q))
+        q++;
+    if (*q == '.') {
+        q++;
+        if (!isdigit((unsigned char)*q))
+            return -1;
+        while (isdigit((unsigned char)*q))
+            q++;
+    }
+    if (*q && !isalpha((unsigned char)*q) && *q != '%')
+        return -1;
     char *end;
     double x = strtod(s, &end);
     if (end == s)
@@ -170,7 +192,22 @@ int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *base,
     int crossed = 0;
     for (size_t i = 0; i < n; i++) {
         const char *e = exprs[i];
+        while (isspace((unsigned char)*e))
+            e++;
         const char *op = e;
+        if (strncmp(e, "type:", 5) == 0) {
+            /* type names hold '<' and '>' (hash<K,V>): the operator comes
+               after the ":count" or ":bytes" that ends the metric */
+            const char *c = NULL, *p;
+            for (p = e; (p = strstr(p, ":count")) || 0; p++)
+                c = p + 6;
+            for (p = e; (p = strstr(p, ":bytes")) || 0; p++)
+                if (!c || p + 6 > c)
+                    c = p + 6;
+            op = c ? c : e + strlen(e);
+            while (*op == ' ')
+                op++;
+        }
         while (*op && !strchr("<>=!", *op))
             op++;
         if (!*op || op == e)
@@ -196,10 +233,13 @@ int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *base,
         if (parse_value(val, &threshold, &delta, &percent) < 0)
             return cd_fail(err, CD_EUSAGE, NULL, -1,
                            "--fail-on '%s': bad value '%s' (a number, +N for growth, N%% for relative growth; K M G KiB MiB GiB)", e, val);
-        metric m;
+        metric m = {0, 0, 0};
         if (find_metric(r->doc, name, &m) < 0)
             return cd_fail(err, CD_EUSAGE, NULL, -1,
-                           "--fail-on '%s': unknown metric '%s' (leaks, leak-groups, bytes, objects, goroutines, contexts, verdict:NAME, type:NAME:count, type:NAME:bytes)", e, name);
+                           "--fail-on '%s': unknown metric '%s' (leaks, leak-groups, bytes, objects, goroutines, contexts, verdict:NAME with NAME one of canceled-retained, orphan-child, broken-propagation, timer-pending, watched, never-canceled-held; type:NAME:count, type:NAME:bytes)", e, name);
+        if (m.missing && msgs)
+            fprintf(msgs, "ctxdiff: warning: --fail-on '%s': no type '%.*s' in either snapshot (counted as 0)\n",
+                    e, (int)(strrchr(name, ':') - name - 5), name + 5);
         if (base && (delta || percent)) {
             /* a change is measured from the baseline's after value */
             metric mb;

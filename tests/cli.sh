@@ -72,6 +72,11 @@ expect "gate by type" 1 "context.cancelCtx" -- -b "$BIN" --fail-on 'type:context
 expect "gate by verdict" 1 "orphan-child" -- -b "$BIN" --fail-on 'verdict:orphan-child>=60' "$B" "$A"
 expect "gate relative" 1 "bytes>+10%" -- -b "$BIN" --fail-on 'bytes>+10%' "$B" "$A"
 expect "bad gate" 2 "fail-on" -- -b "$BIN" --fail-on 'leaks' "$B" "$A"
+expect "gate on a type with <>" 1 "bucket" -- -b "$BIN" --fail-on 'type:[]bucket<context.canceler,struct {}>:bytes>+1K' "$B" "$A"
+expect "gate unknown verdict" 2 "unknown metric" -- -b "$BIN" --fail-on 'verdict:orphan_child>0' "$B" "$A"
+expect "gate nan" 2 "bad value" -- -b "$BIN" --fail-on 'leaks>nan' "$B" "$A"
+expect "gate missing type warns" 0 "no type 'context.CancelCtx'" -- -b "$BIN" --fail-on 'type:context.CancelCtx:count>0' "$B" "$A"
+expect "gate with spaces" 1 "" -- -b "$BIN" --fail-on ' leaks > 0' "$B" "$A"
 expect "unknown gate metric" 2 "unknown metric" -- -b "$BIN" --fail-on 'foo>1' "$B" "$A"
 # -o writes the file atomically and nothing to stdout
 expect "-o json" 0 "" -- -b "$BIN" -f json -o "$T/r.json" "$B" "$A"
