@@ -54,6 +54,8 @@ typedef struct layouts {
     /* pointer bitmaps: heap arenas (Go <= 1.21), span bits and types (1.22+) */
     lay m_alllink, m_procid, m_curg;
     lay heap_sweepgen, sp_sweepgen, sp_markbits;
+    lay fb_alllink, fb_cnt, fb_fin, fz_fn, fz_arg;
+    uint64_t fz_size;
     lay sp_specials, sl_next, sl_offset, sl_kind, sf_fn;
     lay heap_arenas, ha_bitmap, ha_nomore, sp_largetype, at_size, at_ptrbytes, at_gcdata;
     uint64_t inline_marks;     /* sizeof(runtime.spanInlineMarkBits), Go 1.25+ Green Tea GC */
@@ -495,6 +497,11 @@ static int need_layouts(core *c)
         {"runtime.itab|internal/abi.ITab", "_type|Type", &L->itab_type, 1, {8, 8}},
         {"runtime.mheap", "arenas", &L->heap_arenas, 1, {0, 0}},
         {"runtime.mspan", "specials", &L->sp_specials, 1, {0, 0}},
+        {"runtime.finblock|runtime.finBlock", "alllink", &L->fb_alllink, 1, {0, 0}},
+        {"runtime.finblock|runtime.finBlock", "cnt", &L->fb_cnt, 1, {0, 0}},
+        {"runtime.finblock|runtime.finBlock", "fin", &L->fb_fin, 1, {0, 0}},
+        {"runtime.finalizer", "fn", &L->fz_fn, 1, {0, 0}},
+        {"runtime.finalizer", "arg", &L->fz_arg, 1, {0, 0}},
         {"runtime.mheap", "sweepgen", &L->heap_sweepgen, 1, {0, 0}},
         {"runtime.mspan", "sweepgen", &L->sp_sweepgen, 1, {0, 0}},
         {"runtime.mspan", "gcmarkBits", &L->sp_markbits, 1, {0, 0}},
@@ -530,6 +537,7 @@ static int need_layouts(core *c)
     L->md_size = (t = type_any(bin, "runtime.moduledata")) ? bin->types[t].size : 0;
     L->func_size = (t = type_any(bin, "runtime._func")) ? bin->types[t].size : 44;
     L->functab_size = (t = type_any(bin, "runtime.functab")) ? bin->types[t].size : 8;
+    L->fz_size = (t = type_any(bin, "runtime.finalizer")) ? bin->types[t].size : 0;
     L->inline_marks = (t = type_any(bin, "runtime.spanInlineMarkBits")) ? bin->types[t].size : 0;
     if (!L->mspan_size || L->mspan_size > 4096 || !L->g_size || L->g_size > 8192 ||
         !L->md_size || L->md_size > 8192)
@@ -1641,6 +1649,29 @@ static int load(core *c)
                           L->md_gcbss_p.size ? get(md, L->md_gcbss_p) : 0);
     if (rc == 0)
         rc = read_goroutines(c, &b);
+    /* queued finalizers (runtime.allfin blocks, off the heap): the funcval
+       and the resurrected object are roots */
+    uint64_t fb = rc == 0 && L->fb_fin.size && L->fz_size && L->fz_arg.size ? global_addr(c->bin, "runtime.allfin") : 0;
+    if (fb && cword(c, fb, &fb) < 0)
+        fb = 0;
+    for (int guard = 0; fb && guard < (1 << 16); guard++) {
+        unsigned char cnt[4];
+        uint64_t next;
+        if (cread(c, fb + L->fb_cnt.off, cnt, 4) < 0 || cword(c, fb + L->fb_alllink.off, &next) < 0)
+            break;
+        uint64_t n = le(cnt, 4);
+        if (n > L->fb_fin.size / L->fz_size)
+            break;
+        for (uint64_t i = 0; i < n; i++) {
+            uint64_t fa = fb + L->fb_fin.off + i * L->fz_size, fnv, arg;
+            if (cword(c, fa + L->fz_fn.off, &fnv) < 0 || cword(c, fa + L->fz_arg.off, &arg) < 0)
+                break;
+            add_root(c, &b, CD_ROOT_QUEUED, CD_NONE32, 0, fnv, 0);
+            add_root(c, &b, CD_ROOT_QUEUED, CD_NONE32, 0, arg, 0);
+            s->nqueued++;
+        }
+        fb = next;
+    }
     /* finalizers: the funcval, and the finalized object's referents (not
        the object itself), as in heap dumps */
     for (size_t i = 0; rc == 0 && i < c->nfin; i++) {
