@@ -23,7 +23,8 @@
  *   stack frames unwound with the pclntab's SP deltas, live slots from the
  *                stack maps as dumpframe lists them; a running goroutine
  *                from its thread's registers (innermost frame: every word)
- *   finalizers   span specials: the funcval and the object's referents
+ *   finalizers   span specials: the funcval and the object's referents;
+ *                queued ones (runtime.allfin): the funcval and the object
  * Object contents stay in the core file: obj_content is the file offset of
  * the object's memory, so cd_snapshot_read works as for dumps. */
 #ifndef CD_CORE_H
