@@ -628,7 +628,6 @@ int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
             a->typed_bytes += s->obj_size[o];
         }
     }
-    free(order);
     a->garbage_objs = s->nobj - a->reach_objs;
     a->garbage_bytes = s->bytes_total - a->reach_bytes;
     for (size_t i = 0; i < s->ngoroutines; i++)
@@ -648,6 +647,28 @@ int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
     }
     free(roots);
     model_contexts(a, idom, err);
+    /* the nearest context that dominates each context: idom[v] is reached
+       before v in BFS order, so one pass in that order finds them all */
+    if (idom && a->nctx) {
+        uint32_t *near = cd_malloc(n * sizeof *near);  /* object -> dominating ctx index */
+        uint32_t *ctx_at = cd_malloc(n * sizeof *ctx_at);
+        memset(ctx_at, 0xff, n * sizeof *ctx_at);
+        for (size_t i = 0; i < a->nctx; i++)
+            ctx_at[a->ctxs[i].obj] = (uint32_t)i;
+        for (size_t i = 0; i < nreach; i++) {
+            uint32_t v = order[i], d = idom[v];
+            near[v] = d == CD_NONE32 || d >= s->nobj ? CD_NONE32
+                      : ctx_at[d] != CD_NONE32 ? ctx_at[d] : near[d];
+        }
+        for (size_t i = 0; i < a->nctx; i++)
+            a->ctxs[i].dom_ctx = near[a->ctxs[i].obj];
+        free(near);
+        free(ctx_at);
+    } else {
+        for (size_t i = 0; i < a->nctx; i++)
+            a->ctxs[i].dom_ctx = CD_NONE32;
+    }
+    free(order);
     free(idom);
     *out = a;
     return 0;

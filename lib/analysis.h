@@ -50,6 +50,7 @@ typedef struct cd_ctx {
     uint32_t holder;          /* names id: the holder's name */
     uint32_t signature;       /* names id: root + field chain */
     uint64_t retained;
+    uint32_t dom_ctx;         /* nearest context that dominates it (index), CD_NONE32 */
 } cd_ctx;
 
 typedef struct cd_analysis {

@@ -305,6 +305,15 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
             }
         }
     }
+    /* the group of each context of after (for the retained total) */
+    uint32_t *gidx = cd_malloc((sd[1]->a->nctx + 1) * sizeof *gidx);
+    for (size_t i = 0; i < sd[1]->a->nctx; i++) {
+        const cd_ctx *c = &sd[1]->a->ctxs[i];
+        char buf[8192];
+        snprintf(buf, sizeof buf, "%d|%d|%s", c->kind, c->verdict,
+                 cd_strtab_get(&sd[1]->a->names, c->signature));
+        gidx[i] = gid_of[cd_strtab_add(&keys, buf, strlen(buf))] - 1;
+    }
     /* survivors: same address, same kind, same parent address */
     const cd_analysis *A = sd[0]->a, *B = sd[1]->a;
     cd_map64 before = {0};
@@ -353,6 +362,18 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
                             g->verdict == CD_V_TIMER_PENDING))
             g->verdict = CD_V_NONE;
     }
+    /* bytes retained by leaking contexts of after, each counted once: a
+       context dominated by another leaking context is in that one's share */
+    int64_t leak_retained = 0;
+    for (size_t i = 0; i < sd[1]->a->nctx; i++) {
+        const cd_ctx *c = &sd[1]->a->ctxs[i];
+        if (groups[gidx[i]].verdict == CD_V_NONE)
+            continue;
+        if (c->dom_ctx != CD_NONE32 && groups[gidx[c->dom_ctx]].verdict != CD_V_NONE)
+            continue;
+        leak_retained += (int64_t)c->retained;
+    }
+    free(gidx);
     if (ng)
         qsort(groups, ng, sizeof *groups, cmp_groups);
 
@@ -414,7 +435,7 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
     json_object_set_new(summary, "leaking_contexts_before", json_integer(leak_ctx[0]));
     json_object_set_new(summary, "leaking_contexts", json_integer(leak_ctx[1]));
     json_object_set_new(summary, "leaking_contexts_delta", json_integer(leak_ctx[1] - leak_ctx[0]));
-    json_object_set_new(summary, "leak_retained_bytes", json_integer(leak_bytes[1]));
+    json_object_set_new(summary, "leak_retained_bytes", json_integer(leak_retained));
     json_object_set_new(summary, "no_verdict_before", json_integer(none_ctx[0]));
     json_object_set_new(summary, "no_verdict", json_integer(none_ctx[1]));
     json_object_set_new(summary, "contexts_survived", json_integer(survived));
