@@ -134,6 +134,12 @@ if [ -n "$first" ]; then
     expect2 "cores without -b" "needs the binary" "$B" "$A"
     expect2 "a core with a heap dump" "cannot compare" -b "$BIN" "$B" "$first/after.heapdump"
     expect2 "the binary given as a snapshot" "not a core file" -b "$BIN" "$BIN" "$A"
+    # position-independent binaries are refused (addresses would need a bias)
+    gofirst=$(echo $gos | cut -d' ' -f1)
+    if (cd testdata/gen/leaky && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 "$gofirst" build -buildmode=pie \
+            -trimpath -o "$T/leaky-pie" .) >/dev/null 2>&1; then
+        expect2 "a position-independent binary" "position-independent" -b "$T/leaky-pie" "$B" "$A"
+    fi
 fi
 
 # A kernel core (not gcore): leaky with GOTRACEBACK=crash is sent SIGQUIT
