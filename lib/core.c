@@ -835,7 +835,8 @@ static int walk_spans(core *c)
         uint64_t esize = get(sp, L->sp_elemsize), nelems = get(sp, L->sp_nelems);
         uint64_t freeidx = get(sp, L->sp_freeindex), ab = get(sp, L->sp_allocbits);
         uint64_t cls = get(sp, L->sp_class);
-        if (!esize || !npages || npages > (1u << 22) || esize > npages << PAGE_SHIFT || esize > UINT32_MAX) {
+        if (esize < 8 || esize % 8 || !npages || npages > (1u << 22) || esize > npages << PAGE_SHIFT ||
+            esize > UINT32_MAX || (npages << PAGE_SHIFT) / esize > (1u << 20)) {
             c->skipped_spans++;
             continue;
         }
@@ -1354,7 +1355,7 @@ static void unwind(core *c, builder *b, uint32_t gi, uint64_t pc, uint64_t sp, u
         if (pcvalue(c, fi.pcsp, fi.entry, look, &spd) < 0 || spd < 0)
             break;
         uint64_t fp = sp + (uint64_t)spd + 8;
-        if (fp > hi)
+        if (fp > hi || fp - sp > (1u << 24))
             break;
         char name[512];
         func_name(c, &fi, name, sizeof name);

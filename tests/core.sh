@@ -10,7 +10,9 @@
 # of each dump must be in its core with the same size and pointer-slot shape
 # (tests/core_shapes.py on core_info -s). Then the errors:
 # a core of a non-Go program, a core with another binary, a truncated core,
-# no -b, a core with a heap dump: exit 2 and one clear line.
+# no -b, a core with a heap dump, a PIE binary: exit 2 and one clear line;
+# corrupted cores (tests/core_mutate.py): exit 0 or 2, never a crash; a
+# kernel core (GOTRACEBACK=crash) against its heap dump.
 #
 # Cores are made in $CTXDIFF_CORE_SCRATCH (default /tmp/ctxdiff-cores) and
 # reused while the generator and the toolchain are unchanged (the sanitizer
@@ -139,6 +141,18 @@ if [ -n "$first" ]; then
     if (cd testdata/gen/leaky && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 "$gofirst" build -buildmode=pie \
             -trimpath -o "$T/leaky-pie" .) >/dev/null 2>&1; then
         expect2 "a position-independent binary" "position-independent" -b "$T/leaky-pie" "$B" "$A"
+    fi
+fi
+
+# Corrupted cores (words of the span and goroutine structures, data, bss,
+# heap): a clear error or a report, never a crash (the sanitizer build runs
+# this too).
+if [ -n "$first" ] && [ -n "$INFO" ]; then
+    if python3 tests/core_mutate.py "$INFO" "$first/leaky" "$first/before.core" "${CTXDIFF_CORE_MUTATIONS:-60}" >"$T/cmp" 2>&1; then
+        echo "$(tail -1 "$T/cmp")"
+        pass=$((pass + 1))
+    else
+        echo "FAIL: corrupted cores"; sed 's/^/    /' "$T/cmp" | head -20; fail=$((fail + 1))
     fi
 fi
 
