@@ -5,10 +5,9 @@
  * binary's real before.heapdump (loaded once), render the report in every
  * format ctxdiff_render knows and evaluate a few gate expressions.
  *
- * The binaries are loaded once; cd_binary_type_for_rtaddr may add
- * synthesised types to them, so a crash can in principle depend on earlier
- * inputs (replay the whole corpus directory if a single file does not
- * reproduce). */
+ * The binaries are loaded once; cd_type_prepare may add synthesised types
+ * to them, so a crash can in principle depend on earlier inputs (replay the
+ * whole corpus directory if a single file does not reproduce). */
 #include <jansson.h>
 
 #include "analysis.h"
@@ -28,6 +27,19 @@ typedef struct side {
 static side bases[2];
 static size_t nbases;
 
+/* Typing and analysis as ctxdiff.c's compare_heapdumps does them. */
+static int type_analyze(side *b, cd_snapshot *s, const cd_analysis_options *ao,
+                        cd_typing **t, cd_analysis **a, cd_error *err)
+{
+    cd_type_prepare(s, b->bin);
+    cd_snapshot_release(s, CD_RELEASE_INDEX);
+    int rc = cd_type_snapshot(s, b->bin, t, err);
+    cd_snapshot_release(s, CD_RELEASE_SHAPES);
+    if (rc == 0)
+        rc = cd_analyze(s, *t, b->bin, ao, a, err);
+    return rc;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc; (void)argv;
@@ -45,9 +57,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
             continue;
         }
         cd_load_options lo = {b->bin->types_base, b->bin->types_end};
-        if (cd_heapdump_load(dpath, &lo, &b->s, &err) < 0 ||
-            cd_type_snapshot(b->s, b->bin, &b->t, &err) < 0 ||
-            cd_analyze(b->s, b->t, b->bin, &ao, &b->a, &err) < 0) {
+        if (cd_heapdump_load(dpath, &lo, &b->s, &err) < 0 || type_analyze(b, b->s, &ao, &b->t, &b->a, &err) < 0) {
             fprintf(stderr, "fuzz: %s: %s\n", dpath, err.msg);
             abort();
         }
@@ -91,8 +101,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cd_analysis_options ao = {.no_dominators = (int)(size & 1)};
     if (cd_heapdump_load(path, &lo, &s, &err) < 0)
         goto out;
-    if (!matches(b->bin, s) || cd_type_snapshot(s, b->bin, &t, &err) < 0 ||
-        cd_analyze(s, t, b->bin, &ao, &a, &err) < 0)
+    if (!matches(b->bin, s) || type_analyze(b, s, &ao, &t, &a, &err) < 0)
         goto out;
 
     ctxdiff_options o = ctxdiff_defaults();
