@@ -18,7 +18,9 @@
  *
  * Errors: every call that can fail returns -1 and fills a cd_error with
  * the kind, the file, the byte offset and a one-line message. The library
- * never prints (except where given a FILE) and never exits.
+ * never prints (except where given a FILE, and the stage timings it writes
+ * to stderr when the environment variable CTXDIFF_TIMING is set) and never
+ * exits.
  * Ownership: the caller owns what it creates and frees it with the
  * matching _free call; free functions accept NULL.
  * Output is deterministic: the same inputs give the same bytes. */
