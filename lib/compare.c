@@ -92,7 +92,7 @@ static json_t *snapshot_json(const cd_side *sd)
     const cd_analysis *a = sd->a;
     json_t *j = json_object();
     json_object_set_new(j, "path", cd_jstr(sd->path));
-    json_object_set_new(j, "format", cd_jstr("heapdump"));
+    json_object_set_new(j, "format", cd_jstr(s->format ? s->format : "heapdump"));
     json_object_set_new(j, "go_version", cd_jstr(s->go_version));
     json_object_set_new(j, "goarch", cd_jstr(s->goarch));
     json_object_set_new(j, "objects", json_integer((json_int_t)s->nobj));

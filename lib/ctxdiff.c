@@ -197,6 +197,8 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
             rc = -1;
         }
     cd_snapshot *s0 = jobs[0].s, *s1 = jobs[1].s;
+    for (int i = 0; i < 2 && rc == 0; i++)
+        jobs[i].s->format = cores ? "core" : "heapdump";
     if (rc == 0 && (s0->ptr_size != s1->ptr_size || strcmp(s0->goarch, s1->goarch) != 0))
         rc = cd_fail(err, CD_EUSAGE, s1->path, -1, "the two dumps come from different platforms (%s, %s)",
                      s0->goarch, s1->goarch);

@@ -74,6 +74,7 @@ typedef struct cd_bucket {
 
 typedef struct cd_snapshot {
     char *path;
+    const char *format;        /* "heapdump" or "core" (static), NULL = heapdump */
     int fd;                    /* kept open, read-only, for cd_snapshot_read */
     uint64_t file_size;
 
