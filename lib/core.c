@@ -20,7 +20,7 @@
 
 #include "core.h"
 #include "reader.h"
-#include "sort.h"
+
 #include "util.h"
 
 #define PAGE_SHIFT 13          /* runtime page size 8 KiB (the snapshot page table too) */
@@ -937,41 +937,18 @@ static int build_index(core *c)
     c->addr = NULL; c->size = NULL; c->content = NULL;
     for (size_t i = 0; i < n; i++)
         s->bytes_total += s->obj_size[i];
-    s->by_addr = cd_malloc((n + 1) * sizeof *s->by_addr);
-    cd_sort_u64_index(s->obj_addr, n, s->by_addr);
-    s->sorted_addr = cd_malloc((n + 1) * sizeof *s->sorted_addr);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t o = s->by_addr[i];
-        s->sorted_addr[i] = s->obj_addr[o];
-        if (i) {
-            uint32_t q = s->by_addr[i - 1];
-            if (s->obj_addr[o] < s->obj_addr[q] + s->obj_size[q])
-                return cd_fail(c->err, CD_EFORMAT, c->path, -1,
-                               "heap object at 0x%llx overlaps the object at 0x%llx (inconsistent span table)",
-                               (unsigned long long)s->obj_addr[o], (unsigned long long)s->obj_addr[q]);
-        }
-    }
+    uint32_t clash[2];
+    if (cd_snapshot_index(s, clash) < 0)
+        return cd_fail(c->err, CD_EFORMAT, c->path, -1,
+                       "heap object at 0x%llx overlaps the object at 0x%llx (inconsistent span table)",
+                       (unsigned long long)s->obj_addr[clash[1]], (unsigned long long)s->obj_addr[clash[0]]);
     if (n) {
-        uint64_t lo = s->sorted_addr[0] & ~((1ull << PAGE_SHIFT) - 1);
         uint32_t last = s->by_addr[n - 1];
         uint64_t end = s->obj_addr[last] + s->obj_size[last];
         c->heap_lo = s->sorted_addr[0];
         c->heap_hi = end;
         s->heap_start = s->sorted_addr[0] & ~((1ull << 26) - 1);
         s->heap_end = (end + (1ull << 26) - 1) & ~((1ull << 26) - 1);
-        uint64_t np = ((end - lo) >> PAGE_SHIFT) + 1;
-        if (np <= ((uint64_t)1 << 26) && np <= 64 * (uint64_t)n + 1024) {
-            s->page_base = lo;
-            s->npages = np;
-            s->page_first = cd_malloc((np + 1) * sizeof *s->page_first);
-            size_t i = 0;
-            for (uint64_t pg = 0; pg <= np; pg++) {
-                uint64_t b = lo + (pg << PAGE_SHIFT);
-                while (i < n && s->sorted_addr[i] < b)
-                    i++;
-                s->page_first[pg] = (uint32_t)i;
-            }
-        }
     }
     return 0;
 }

@@ -676,6 +676,47 @@ uint32_t cd_edge_dst_off(const cd_snapshot *s, uint64_t e)
     return i < s->noff && s->off_edge[i] == e ? s->off_value[i] : 0;
 }
 
+int cd_snapshot_index(cd_snapshot *s, uint32_t clash[2])
+{
+    size_t n = s->nobj;
+    s->by_addr = cd_malloc((n + 1) * sizeof *s->by_addr);
+    cd_sort_u64_index(s->obj_addr, n, s->by_addr);
+    s->sorted_addr = cd_malloc((n + 1) * sizeof *s->sorted_addr);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t o = s->by_addr[i];
+        s->sorted_addr[i] = s->obj_addr[o];
+        if (i) {
+            uint32_t q = s->by_addr[i - 1];
+            if (s->obj_addr[o] < s->obj_addr[q] + s->obj_size[q]) {
+                clash[0] = q;
+                clash[1] = o;
+                return -1;
+            }
+        }
+    }
+    /* page table: page_first[p] = first sorted index whose address is at or
+       past page p's start; bounded by the object count */
+    if (n) {
+        uint64_t lo = s->sorted_addr[0] & ~((1ull << PAGE_SHIFT) - 1);
+        uint32_t last = s->by_addr[n - 1];
+        uint64_t end = s->obj_addr[last] + s->obj_size[last];
+        uint64_t np = ((end - lo) >> PAGE_SHIFT) + 1;
+        if (np <= ((uint64_t)1 << 26) && np <= 2 * (uint64_t)n + 1024) {
+            s->page_base = lo;
+            s->npages = np;
+            s->page_first = cd_malloc((np + 1) * sizeof *s->page_first);
+            size_t i = 0;
+            for (uint64_t pg = 0; pg <= np; pg++) {
+                uint64_t base = lo + (pg << PAGE_SHIFT);
+                while (i < n && s->sorted_addr[i] < base)
+                    i++;
+                s->page_first[pg] = (uint32_t)i;
+            }
+        }
+    }
+    return 0;
+}
+
 /* Objects keep their file order as their numbers (the file's order is
  * deterministic); an address-sorted index finds the object holding any
  * address. Edge targets are resolved in place: the u64 targets become u32
@@ -695,41 +736,11 @@ static int build_model(parser *p)
     p->addr = NULL; p->size = NULL; p->content = NULL; p->shapes = NULL; p->estart = NULL;
     s->obj_edge[n] = p->nedge;
 
-    s->by_addr = cd_malloc((n + 1) * sizeof *s->by_addr);
-    cd_sort_u64_index(s->obj_addr, n, s->by_addr);
-    s->sorted_addr = cd_malloc((n + 1) * sizeof *s->sorted_addr);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t o = s->by_addr[i];
-        s->sorted_addr[i] = s->obj_addr[o];
-        if (i) {
-            uint32_t q = s->by_addr[i - 1];
-            if (s->obj_addr[o] < s->obj_addr[q] + s->obj_size[q])
-                return cd_fail(p->err, CD_EFORMAT, s->path, (int64_t)s->obj_content[o],
-                               "object at 0x%llx overlaps the object at 0x%llx",
-                               (unsigned long long)s->obj_addr[o], (unsigned long long)s->obj_addr[q]);
-        }
-    }
-
-    /* page table: page_first[p] = first sorted index whose address is at or
-       past page p's start (objects never straddle more than they say) */
-    if (n) {
-        uint64_t lo = s->sorted_addr[0] & ~((1ull << PAGE_SHIFT) - 1);
-        uint32_t last = s->by_addr[n - 1];
-        uint64_t end = s->obj_addr[last] + s->obj_size[last];
-        uint64_t np = ((end - lo) >> PAGE_SHIFT) + 1;
-        if (np <= ((uint64_t)1 << 26) && np <= 2 * (uint64_t)n + 1024) {
-            s->page_base = lo;
-            s->npages = np;
-            s->page_first = cd_malloc((np + 1) * sizeof *s->page_first);
-            size_t i = 0;
-            for (uint64_t pg = 0; pg <= np; pg++) {
-                uint64_t base = lo + (pg << PAGE_SHIFT);
-                while (i < n && s->sorted_addr[i] < base)
-                    i++;
-                s->page_first[pg] = (uint32_t)i;
-            }
-        }
-    }
+    uint32_t clash[2];
+    if (cd_snapshot_index(s, clash) < 0)
+        return cd_fail(p->err, CD_EFORMAT, s->path, (int64_t)s->obj_content[clash[1]],
+                       "object at 0x%llx overlaps the object at 0x%llx",
+                       (unsigned long long)s->obj_addr[clash[1]], (unsigned long long)s->obj_addr[clash[0]]);
 
     /* Resolve targets in place, dropping pointers outside the heap. Writing
        dst[m] (bytes 4m..4m+3, m <= e) never clobbers an unread etarget[e'] (e' > e). */

@@ -181,6 +181,11 @@ static inline uint32_t cd_cursor_dst_off(const cd_snapshot *s, cd_edge_cursor *c
     return c->off < s->noff && s->off_edge[c->off] == e ? s->off_value[c->off] : 0;
 }
 
+/* Build the address index (by_addr, sorted_addr, page_first) over the
+ * objects of s. Returns -1 if two objects overlap, with their numbers in
+ * clash (the lower first). */
+int cd_snapshot_index(cd_snapshot *s, uint32_t clash[2]);
+
 /* Object number containing addr, or CD_NONE32. */
 uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t addr);
 
