@@ -19,8 +19,8 @@ static const char USAGE[] =
 "usage: ctxdiff [options] BEFORE AFTER\n"
 "\n"
 "Find leaked Go contexts between two snapshots of one service: Go heap dumps\n"
-"(runtime/debug.WriteHeapDump; give the binary with -b) or pprof heap or\n"
-"goroutine profiles. The format is found from the bytes.\n"
+"(runtime/debug.WriteHeapDump) or core files (gcore) - give the binary with\n"
+"-b - or pprof heap or goroutine profiles. The format is found from the bytes.\n"
 "\n"
 "options:\n"
 "  -b, --binary PATH       the Go binary that wrote the heap dumps (types, names)\n"
@@ -37,7 +37,7 @@ static const char USAGE[] =
 "                          alloc_space, alloc_objects\n"
 "      --no-dominators     skip retained sizes (faster on very large dumps)\n"
 "      --color WHEN        auto (default: on a terminal, unless NO_COLOR), always, never\n"
-"  -j, --jobs N            load the two snapshots with N threads (1 or 2, default 2)\n"
+"  -j, --jobs N            1: one thread; more: the two snapshots on two (default 2)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"
@@ -222,8 +222,8 @@ int main(int argc, char **argv)
                 return usage_error("--top takes a number, not", optarg);
             break;
         case OPT_PATHS:
-            if (parse_int(optarg, &o.paths) < 0)
-                return usage_error("--paths takes a number, not", optarg);
+            if (parse_int(optarg, &o.paths) < 0 || o.paths < 1)
+                return usage_error("--paths takes a number of at least 1, not", optarg);
             break;
         case OPT_FAIL: {
             const char **g = realloc(gates, (ngates + 1) * sizeof *gates);
