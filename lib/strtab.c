@@ -34,7 +34,8 @@ uint32_t cd_strtab_add(cd_strtab *t, const char *s, size_t n)
        looking it up, so that e[m] below stays inside the stored string). */
     const char *nul = memchr(s, 0, n);
     size_t m = nul ? (size_t)(nul - s) : n;
-    size_t j = cd_hash_bytes(s, m, 0) & (t->nslots - 1);
+    /* the same seed as strtab_rehash: a string is looked up where it was put */
+    size_t j = cd_hash_bytes(s, m, cd_hash_seed()) & (t->nslots - 1);
     while (t->slots[j]) {
         uint32_t id = t->slots[j] - 1;
         const char *e = t->buf + t->off[id];
