@@ -17,10 +17,12 @@
 
 static const char USAGE[] =
 "usage: ctxdiff [options] BEFORE AFTER\n"
+"       ctxdiff convert -b BINARY [-o OUT.json[.gz]] SNAPSHOT\n"
 "\n"
 "Find leaked Go contexts between two snapshots of one service: Go heap dumps\n"
 "(runtime/debug.WriteHeapDump) or core files (gcore) - give the binary with\n"
-"-b - or pprof heap or goroutine profiles. The format is found from the bytes.\n"
+"-b -, typed JSON snapshots (made by convert; no binary needed), or pprof\n"
+"heap or goroutine profiles. The format is found from the bytes.\n"
 "\n"
 "options:\n"
 "  -b, --binary PATH       the Go binary that wrote the heap dumps (types, names)\n"
@@ -45,6 +47,11 @@ static const char USAGE[] =
 "for a pull-request comment; html, one self-contained page; pprof, the leak\n"
 "groups' retention paths as a profile for go tool pprof (binary: use -o);\n"
 "dot, the same paths as a Graphviz graph. pprof and dot need heap dumps.\n"
+"\n"
+"convert: type a heap dump or core file with its binary once and write it as\n"
+"a typed JSON snapshot (ctxdiff-snapshot(5); gzip for a name ending in .gz;\n"
+"standard output without -o). Two snapshots give the same report as the two\n"
+"dumps with their binary, without the binary and without object contents.\n"
 "\n"
 "exit status: 0 no threshold crossed, 1 a --fail-on threshold crossed,\n"
 "2 usage or input error. See ctxdiff(1).\n";
@@ -183,8 +190,45 @@ static void progress_stop(progress *p)
     pthread_mutex_destroy(&p->mu);
 }
 
+/* ctxdiff convert -b BINARY [-o OUT] SNAPSHOT */
+static int convert_main(int argc, char **argv)
+{
+    const char *binary = NULL, *output = "-";
+    static const struct option longs[] = {
+        {"binary", required_argument, NULL, 'b'},
+        {"output", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, ":b:o:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'b': binary = optarg; break;
+        case 'o': output = optarg; break;
+        case 'h': fputs(USAGE, stdout); return 0;
+        case ':': return usage_error("this option needs a value:", argv[optind - 1]);
+        default: return usage_error("unknown option for convert", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 1)
+        return usage_error(argc - optind < 1 ? "convert needs one snapshot: convert -b BINARY [-o OUT] SNAPSHOT"
+                                             : "convert takes one snapshot at a time", NULL);
+    if (!binary)
+        return usage_error("convert needs the binary that wrote the snapshot: -b BINARY", NULL);
+    if (strcmp(output, "-") == 0 && isatty(1))
+        return usage_error("convert writes a JSON snapshot: give -o FILE or redirect standard output", NULL);
+    cd_error err;
+    memset(&err, 0, sizeof err);
+    if (ctxdiff_convert(binary, argv[optind], output, &err) < 0)
+        return report_error(&err);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "convert") == 0)
+        return convert_main(argc - 1, argv + 1);
     ctxdiff_options o = ctxdiff_defaults();
     const char *format = "text", *output = NULL, *color = "auto", *baseline = NULL;
     const char **gates = NULL;

@@ -185,18 +185,22 @@ static const char *type_key(const cd_analysis *a, uint32_t o)
     return k ? cd_strtab_get(&a->t->names, k) : "(untyped)";
 }
 
-/* The field of object o that edge e leaves from, as ".a.b[i]". */
-static void edge_field(const cd_analysis *a, uint32_t o, uint64_t e, char *field, size_t cap)
+void cd_edge_name(const cd_snapshot *s, const cd_typing *t, const cd_binary *bin, uint32_t o,
+                  uint64_t e, char *field, size_t cap)
 {
-    const cd_snapshot *s = a->s;
     field[0] = 0;
-    if (a->t->obj_btype[o] & 0x80000000u)
+    if (t->obj_btype[o] & CD_CLOSURE_BIT)
         snprintf(field, cap, ".captured");
-    else if (a->bin && a->t->obj_btype[o])
-        cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
-                      a->t->obj_array[o], field, cap);
+    else if (bin && t->obj_btype[o])
+        cd_field_name(bin, t->obj_btype[o], s->edge_off[e] - data_start(s, o),
+                      t->obj_array[o], field, cap);
     if (!field[0])
         snprintf(field, cap, "+%u", s->edge_off[e]);
+}
+
+static void edge_field(const cd_analysis *a, uint32_t o, uint64_t e, char *field, size_t cap)
+{
+    cd_edge_name(a->s, a->t, a->bin, o, e, field, cap);
 }
 
 char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
@@ -378,7 +382,7 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
         }
         uint32_t pc = w->ctx_of[o];
         char field[512] = "";
-        if (a->bin && a->t->obj_btype[o] && !(a->t->obj_btype[o] & 0x80000000u))
+        if (a->bin && a->t->obj_btype[o] && !(a->t->obj_btype[o] & CD_CLOSURE_BIT))
             cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
                           a->t->obj_array[o], field, sizeof field);
         if (pc && strncmp(field, ".children", 9) == 0) {
@@ -432,6 +436,47 @@ static int find_kind(const ctx_layout *L, uint32_t btype)
     return 0;
 }
 
+/* What the model needs from the bytes of context object o of this kind:
+ * from the object (heap dumps, cores) or from the stored facts (JSON
+ * snapshots; *cur walks them, as o only grows). -1 when unknown. */
+static int ctx_facts(const cd_snapshot *s, const cd_typing *t, const ctx_layout *L, uint32_t o,
+                     int kind, cd_ctx_facts *f, size_t *cur, cd_error *err)
+{
+    memset(f, 0, sizeof *f);
+    f->obj = o;
+    if (t->facts) {
+        while (*cur < t->nfacts && t->facts[*cur].obj < o)
+            (*cur)++;
+        if (*cur == t->nfacts || t->facts[*cur].obj != o)
+            return -1;
+        *f = t->facts[*cur];
+        f->timer_set = f->timer_set && kind == CD_CTXK_TIMER && L->timer >= 0;
+        return 0;
+    }
+    const int ps = s->ptr_size;
+    uint32_t ds = data_start(s, o);
+    unsigned char buf[512];
+    size_t n = s->obj_size[o] - ds < sizeof buf ? s->obj_size[o] - ds : sizeof buf;
+    if (cd_snapshot_read(s, o, ds, buf, n, err) < 0)
+        return -1;
+    int64_t base = L->base[kind];
+    if (base >= 0) {
+        if (L->err >= 0 && (size_t)(base + L->err + ps) <= n)
+            f->canceled = cd_snapshot_word(s, buf + base + L->err) != 0;
+        if (L->children >= 0 && (size_t)(base + L->children + ps) <= n &&
+            cd_snapshot_word(s, buf + base + L->children)) {
+            uint32_t m = edge_target(s, o, ds + (uint64_t)(base + L->children));
+            unsigned char cnt[8];
+            if (m != CD_NONE32 && s->obj_size[m] >= (uint32_t)ps &&
+                cd_snapshot_read(s, m, data_start(s, m), cnt, (size_t)ps, err) == 0)
+                f->nchildren = cd_snapshot_word(s, cnt);
+        }
+    }
+    f->timer_set = kind == CD_CTXK_TIMER && L->timer >= 0 && (size_t)(L->timer + ps) <= n &&
+                   cd_snapshot_word(s, buf + L->timer);
+    return 0;
+}
+
 static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
 {
     const cd_snapshot *s = a->s;
@@ -446,43 +491,33 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
     size_t tcap = 0;
     cd_map64 done_chan = {0};  /* hchan object + 1 -> ctx index */
     const int ps = s->ptr_size;
+    size_t fcur = 0;
     for (uint32_t o = 0; o < s->nobj; o++) {
         if (!a->reached[o] || t->obj_array[o] || !t->obj_btype[o] ||
-            (t->obj_btype[o] & 0x80000000u))
+            (t->obj_btype[o] & CD_CLOSURE_BIT))
             continue;
         int kind = find_kind(&L, t->obj_btype[o]);
         if (!kind)
             continue;
         uint32_t ds = data_start(s, o);
-        unsigned char buf[512];
-        size_t n = s->obj_size[o] - ds < sizeof buf ? s->obj_size[o] - ds : sizeof buf;
-        if (cd_snapshot_read(s, o, ds, buf, n, err) < 0)
+        cd_ctx_facts f;
+        if (ctx_facts(s, t, &L, o, kind, &f, &fcur, err) < 0)
             continue;
         cd_ctx c = {0};
         c.obj = o;
         c.kind = (uint8_t)kind;
         c.parent = CD_NONE32;
+        c.canceled = f.canceled;
+        c.timer_set = f.timer_set;
+        c.nchildren = f.nchildren;
         int64_t base = L.base[kind];
         uint32_t timer_obj = CD_NONE32;
-        if (base >= 0) {
-            if (L.err >= 0 && (size_t)(base + L.err + ps) <= n)
-                c.canceled = cd_snapshot_word(s, buf + base + L.err) != 0;
-            if (L.children >= 0 && (size_t)(base + L.children + ps) <= n &&
-                cd_snapshot_word(s, buf + base + L.children)) {
-                uint32_t m = edge_target(s, o, ds + (uint64_t)(base + L.children));
-                unsigned char cnt[8];
-                if (m != CD_NONE32 && s->obj_size[m] >= (uint32_t)ps &&
-                    cd_snapshot_read(s, m, data_start(s, m), cnt, (size_t)ps, err) == 0)
-                    c.nchildren = cd_snapshot_word(s, cnt);
-            }
-            if (L.done >= 0) {
-                uint32_t ch = edge_target(s, o, ds + (uint64_t)(base + L.done + ps));
-                if (ch != CD_NONE32)
-                    cd_map64_put(&done_chan, (uint64_t)ch + 1, (uint32_t)a->nctx);
-            }
+        if (base >= 0 && L.done >= 0) {
+            uint32_t ch = edge_target(s, o, ds + (uint64_t)(base + L.done + ps));
+            if (ch != CD_NONE32)
+                cd_map64_put(&done_chan, (uint64_t)ch + 1, (uint32_t)a->nctx);
         }
-        if (kind == CD_CTXK_TIMER && L.timer >= 0 && (size_t)(L.timer + ps) <= n &&
-            cd_snapshot_word(s, buf + L.timer)) {
+        if (f.timer_set) {
             c.timer_pending = !c.canceled;
             timer_obj = edge_target(s, o, ds + (uint64_t)L.timer);
         }

@@ -40,6 +40,7 @@ typedef struct cd_ctx {
     uint8_t kind;             /* enum cd_ctx_kind */
     uint8_t canceled;
     uint8_t timer_pending;
+    uint8_t timer_set;        /* timerCtx: its timer word is set */
     uint8_t parent_canceled;
     uint8_t held_by_children; /* only a parent's children map keeps it */
     uint8_t via_timer;        /* its retention path runs through a runtime timer */
@@ -81,6 +82,11 @@ void cd_analysis_free(cd_analysis *a);
 /* A root name without its goroutine id ("goroutine 42 main.f ctx" ->
  * "goroutine main.f ctx"): ids differ between dumps. */
 void cd_normalise_root(const char *name, char *buf, size_t cap);
+
+/* The field of object o that its edge e leaves from, as ".a.b[i]"
+ * (".captured" for a closure, "+OFFSET" when the type does not say). */
+void cd_edge_name(const cd_snapshot *s, const cd_typing *t, const cd_binary *bin, uint32_t o,
+                  uint64_t e, char *field, size_t cap);
 
 /* The retention path of context c, one hop a line, tab-separated: first
  * "KIND\tROOT NAME", then "TYPE\tFIELD\tADDRESS" per object, last the

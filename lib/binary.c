@@ -431,6 +431,51 @@ uint32_t cd_binary_type_for_rtaddr(cd_binary *bin, uint64_t addr)
 
 /* ---- open / free ------------------------------------------------------- */
 
+/* The name index (cd_binary_type_by_name) over the types so far; types
+ * added later are synthesised ones, found by a linear search. */
+void cd_binary_index_types(cd_binary *bin)
+{
+    bin_priv *p = bin_p(bin);
+    free(p->byname);
+    p->nbyname = 0;
+    p->ndwarf_types = bin->ntypes;
+    bin->ndwarf_types = bin->ntypes;
+    p->byname = cd_malloc((bin->ntypes ? bin->ntypes : 1) * sizeof *p->byname);
+    name_id *ni = cd_malloc((bin->ntypes ? bin->ntypes : 1) * sizeof *ni);
+    for (size_t i = 1; i < bin->ntypes; i++)
+        if (bin->types[i].name[0])
+            ni[p->nbyname++] = (name_id){bin->types[i].name, (uint32_t)i};
+    qsort(ni, p->nbyname, sizeof *ni, name_id_cmp);
+    for (size_t i = 0; i < p->nbyname; i++)
+        p->byname[i] = ni[i].id;
+    free(ni);
+}
+
+cd_binary *cd_binary_new_bare(const char *path)
+{
+    cd_binary *bin = cd_calloc(1, sizeof *bin);
+    bin->priv = cd_calloc(1, sizeof(bin_priv));
+    bin->path = cd_strdup(path);
+    cd_type none;
+    memset(&none, 0, sizeof none);
+    none.name = "";
+    cd_binary_add_type(bin, &none);
+    return bin;
+}
+
+const char *cd_binary_keep(cd_binary *bin, const char *s)
+{
+    return cd_arena_strdup(&bin_p(bin)->arena, s);
+}
+
+uint32_t cd_binary_add_field(cd_binary *bin, const cd_field *f)
+{
+    bin_priv *p = bin_p(bin);
+    CD_GROW(bin->fields, p->fields_cap, bin->nfields + 1);
+    bin->fields[bin->nfields] = *f;
+    return (uint32_t)bin->nfields++;
+}
+
 /* types_base from runtime.firstmoduledata.types when .symtab lacks it. */
 static void types_from_moduledata(cd_binary *bin)
 {
@@ -467,18 +512,7 @@ int cd_binary_open(const char *path, cd_binary **out, cd_error *err)
     if (!bin->go_version[0])
         cd_binary_buildinfo_version(bin);
 
-    /* Name index over the DWARF types. */
-    p->ndwarf_types = bin->ntypes;
-    bin->ndwarf_types = bin->ntypes;
-    p->byname = cd_malloc((bin->ntypes ? bin->ntypes : 1) * sizeof *p->byname);
-    name_id *ni = cd_malloc((bin->ntypes ? bin->ntypes : 1) * sizeof *ni);
-    for (size_t i = 1; i < bin->ntypes; i++)
-        if (bin->types[i].name[0])
-            ni[p->nbyname++] = (name_id){bin->types[i].name, (uint32_t)i};
-    qsort(ni, p->nbyname, sizeof *ni, name_id_cmp);
-    for (size_t i = 0; i < p->nbyname; i++)
-        p->byname[i] = ni[i].id;
-    free(ni);
+    cd_binary_index_types(bin);
 
     /* DW_AT_go_runtime_type values are offsets from runtime.types. */
     types_from_moduledata(bin);

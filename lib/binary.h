@@ -147,6 +147,16 @@ const cd_global *cd_binary_global_at(const cd_binary *bin, uint64_t addr);
 /* ELF symbol whose [addr, addr+size) contains addr, or NULL. */
 const cd_symbol *cd_binary_symbol_at(const cd_binary *bin, uint64_t addr);
 
+/* A binary without a file, for typed JSON snapshots: types and fields
+ * only (no symbols, globals, functions or section bytes). Add types with
+ * cd_binary_add_type (ids from 1; names kept with cd_binary_keep) and
+ * their fields with cd_binary_add_field, then cd_binary_index_types. */
+cd_binary *cd_binary_new_bare(const char *path);
+const char *cd_binary_keep(cd_binary *bin, const char *s);
+uint32_t cd_binary_add_type(cd_binary *bin, const cd_type *t);
+uint32_t cd_binary_add_field(cd_binary *bin, const cd_field *f);
+void cd_binary_index_types(cd_binary *bin);
+
 /* Copy n bytes at virtual address addr from the file's loaded sections
  * (.rodata, .data, .noptrdata, .typelink, ...). Returns 0, or -1 if any
  * byte is outside a section with file contents. */

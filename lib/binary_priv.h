@@ -101,7 +101,5 @@ void cd_binary_check_loclists(cd_binary *bin, uint8_t **starts, uint64_t *nbytes
  * globals, funcs, vars, locs, and the rt layout. */
 int cd_binary_dwarf_load(cd_binary *bin, cd_error *err);
 
-/* binary.c: append one type to bin->types (grows), returns its id. */
-uint32_t cd_binary_add_type(cd_binary *bin, const cd_type *t);
 
 #endif

@@ -589,7 +589,7 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
             const char *pk = t->obj_type[p] ? cd_strtab_get(&t->names, t->obj_type[p]) : "(untyped)";
             char field[512] = "";
             uint64_t e = a->parent_edge[o];
-            if (bin && t->obj_btype[p] && !(t->obj_btype[p] & 0x80000000u))
+            if (bin && t->obj_btype[p] && !(t->obj_btype[p] & CD_CLOSURE_BIT))
                 cd_field_name(bin, t->obj_btype[p],
                               s->edge_off[e] - (s->obj_hdr && s->obj_hdr[p] ? (uint32_t)s->ptr_size : 0),
                               t->obj_array[p], field, sizeof field);

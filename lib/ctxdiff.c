@@ -16,6 +16,7 @@
 #include "error.h"
 #include "pprof.h"
 #include "report.h"
+#include "snapjson.h"
 #include "snapshot.h"
 #include "typing.h"
 #include "util.h"
@@ -56,6 +57,15 @@ int ctxdiff_sniff(const char *path, cd_error *err)
         return CTXDIFF_FMT_CORE;
     if (n >= 4 && memcmp(head, "\177ELF", 4) == 0)
         return CTXDIFF_FMT_ELF;
+    if (cd_snapjson_sniff(head, (size_t)n))
+        return CTXDIFF_FMT_JSON;
+    if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        unsigned char in[256];
+        int complete;
+        long got = cd_pprof__gunzip_peek(head, (size_t)n, in, sizeof in, &complete);
+        if (got > 0 && cd_snapjson_sniff(in, (size_t)got))
+            return CTXDIFF_FMT_JSON;
+    }
     if (cd_pprof_sniff(head, (size_t)n))
         return CTXDIFF_FMT_PPROF;
     size_t i = 0;
@@ -95,8 +105,11 @@ static void progress(const ctxdiff_options *o, const char *stage, int step, int 
 typedef struct load_job {
     const char *path;
     cd_binary *core_bin;       /* set: path is a core file of this binary */
+    int json;                  /* path is a typed JSON snapshot */
     cd_load_options lo;
     cd_snapshot *s;
+    cd_typing *t;              /* JSON: its typing */
+    cd_binary *bin;            /* JSON: its types */
     cd_error err;
     int rc;
 } load_job;
@@ -104,8 +117,9 @@ typedef struct load_job {
 static void *load_thread(void *arg)
 {
     load_job *j = arg;
-    j->rc = j->core_bin ? cd_core_load(j->path, j->core_bin, &j->lo, &j->s, &j->err)
-                        : cd_heapdump_load(j->path, &j->lo, &j->s, &j->err);
+    j->rc = j->json ? cd_snapjson_read(j->path, &j->s, &j->t, &j->bin, &j->err)
+            : j->core_bin ? cd_core_load(j->path, j->core_bin, &j->lo, &j->s, &j->err)
+                          : cd_heapdump_load(j->path, &j->lo, &j->s, &j->err);
     return NULL;
 }
 
@@ -152,19 +166,27 @@ static void *side_thread(void *arg)
 {
     side_job *j = arg;
     cd_snapshot_release(j->s, CD_RELEASE_INDEX);
-    j->rc = cd_type_snapshot(j->s, j->bin, &j->t, &j->err);
+    if (!j->t)   /* JSON snapshots come typed */
+        j->rc = cd_type_snapshot(j->s, j->bin, &j->t, &j->err);
     cd_snapshot_release(j->s, CD_RELEASE_SHAPES);
     if (j->rc == 0)
         j->rc = cd_analyze(j->s, j->t, j->bin, j->ao, &j->a, &j->err);
     return NULL;
 }
 
-static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int cores, cd_error *err)
+/* kind: what the pair is */
+enum { PAIR_HEAPDUMPS, PAIR_CORES, PAIR_JSON };
+
+static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int kind, cd_error *err)
 {
     cd_binary *bin = NULL;
+    const int cores = kind == PAIR_CORES, json = kind == PAIR_JSON;
     if (cores && !o->binary)
         return cd_fail(err, CD_EUSAGE, o->before, -1,
                        "a core file needs the binary that made it: give it with -b BINARY");
+    if (json && o->binary)
+        return cd_fail(err, CD_EUSAGE, o->binary, -1,
+                       "JSON snapshots carry their types: drop -b (it is for heap dumps and core files)");
     json_t *warnings = json_array();
     progress(o, "loading", 1, 3);
     double t0 = now_s();
@@ -177,11 +199,13 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
     memset(jobs, 0, sizeof jobs);
     jobs[0].path = o->before;
     jobs[1].path = o->after;
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < 2; i++) {
+        jobs[i].json = json;
         if (bin) {
             jobs[i].lo = (cd_load_options){bin->types_base, bin->types_end};
             jobs[i].core_bin = cores ? bin : NULL;
         }
+    }
     pthread_t th;
     int threaded = o->jobs > 1 && pthread_create(&th, NULL, load_thread, &jobs[1]) == 0;
     load_thread(&jobs[0]);
@@ -197,7 +221,7 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
             rc = -1;
         }
     cd_snapshot *s0 = jobs[0].s, *s1 = jobs[1].s;
-    for (int i = 0; i < 2 && rc == 0; i++)
+    for (int i = 0; i < 2 && rc == 0 && !json; i++)
         jobs[i].s->format = cores ? "core" : "heapdump";
     if (rc == 0 && (s0->ptr_size != s1->ptr_size || strcmp(s0->goarch, s1->goarch) != 0))
         rc = cd_fail(err, CD_EUSAGE, s1->path, -1, "the two dumps come from different platforms (%s, %s)",
@@ -208,9 +232,16 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
                  s0->go_version, s1->go_version);
         json_array_append_new(warnings, cd_jstr(w));
     }
+    if (rc == 0 && json && (strcmp(jobs[0].bin->path, jobs[1].bin->path) != 0 ||
+                            strcmp(jobs[0].bin->go_version, jobs[1].bin->go_version) != 0)) {
+        char w[1200];
+        snprintf(w, sizeof w, "the snapshots were typed with different binaries (%s, %s): types and paths may not match",
+                 jobs[0].bin->path, jobs[1].bin->path);
+        json_array_append_new(warnings, cd_jstr(w));
+    }
     for (int i = 0; i < 2 && rc == 0 && bin; i++)
         rc = check_binary(bin, jobs[i].s, err);
-    if (rc == 0 && !bin)
+    if (rc == 0 && !bin && !json)
         json_array_append_new(warnings, cd_jstr(
             "no binary (-b): objects are typed only through interface words, with the dump's own "
             "names (pointer types show as \"pkg.\"); contexts, verdicts and paths need the binary"));
@@ -226,10 +257,16 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
     if (rc == 0)
         progress(o, "typing and analysing", 2, 3);
     /* Each snapshot is typed and analysed on its own thread; the binary is
-       only read from there on (cd_type_prepare grows it, here, first). */
+       only read from there on (cd_type_prepare grows it, here, first).
+       JSON snapshots come typed, each with its own types. */
     side_job sj[2];
     memset(sj, 0, sizeof sj);
     for (int i = 0; i < 2 && rc == 0; i++) {
+        if (json) {
+            sj[i] = (side_job){jobs[i].s, jobs[i].bin, &ao, jobs[i].t, NULL, {0}, 0};
+            jobs[i].t = NULL;
+            continue;
+        }
         cd_type_prepare(jobs[i].s, bin);
         sj[i] = (side_job){jobs[i].s, bin, &ao, NULL, NULL, {0}, 0};
     }
@@ -254,7 +291,7 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
         progress(o, "comparing", 3, 3);
     if (rc == 0) {
         cd_side sb = {o->before, s0, t[0], a[0]}, sa = {o->after, s1, t[1], a[1]};
-        r->doc = cd_report_heapdumps(&sb, &sa, bin, o, warnings);
+        r->doc = cd_report_heapdumps(&sb, &sa, json ? jobs[1].bin : bin, o, warnings);
         warnings = NULL;
     }
     stage_done("compare", &t0);
@@ -262,8 +299,58 @@ static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int co
     for (int i = 0; i < 2; i++) {
         cd_analysis_free(a[i]);
         cd_typing_free(t[i]);
+        cd_typing_free(jobs[i].t);
         cd_snapshot_free(jobs[i].s);
+        cd_binary_free(jobs[i].bin);
     }
+    cd_binary_free(bin);
+    return rc;
+}
+
+int ctxdiff_convert(const char *binary, const char *input, const char *output, cd_error *err)
+{
+    if (!binary)
+        return cd_fail(err, CD_EUSAGE, input, -1,
+                       "convert needs the binary that wrote the snapshot: give it with -b BINARY");
+    int f = ctxdiff_sniff(input, err);
+    if (f < 0)
+        return -1;
+    if (f != CTXDIFF_FMT_HEAPDUMP && f != CTXDIFF_FMT_CORE)
+        return cd_fail(err, CD_EFORMAT, input, 0, "convert reads a Go heap dump or a core file, not %s",
+                       f == CTXDIFF_FMT_JSON ? "a JSON snapshot (it is converted already)"
+                       : f == CTXDIFF_FMT_PPROF ? "a pprof profile" : "this");
+    cd_binary *bin = NULL;
+    if (cd_binary_open(binary, &bin, err) < 0)
+        return -1;
+    load_job j;
+    memset(&j, 0, sizeof j);
+    j.path = input;
+    j.lo = (cd_load_options){bin->types_base, bin->types_end};
+    j.core_bin = f == CTXDIFF_FMT_CORE ? bin : NULL;
+    load_thread(&j);
+    int rc = j.rc;
+    if (rc < 0)
+        *err = j.err;
+    cd_typing *t = NULL;
+    cd_analysis *a = NULL;
+    if (rc == 0) {
+        j.s->format = f == CTXDIFF_FMT_CORE ? "core" : "heapdump";
+        rc = check_binary(bin, j.s, err);
+    }
+    if (rc == 0) {
+        cd_type_prepare(j.s, bin);
+        cd_snapshot_release(j.s, CD_RELEASE_INDEX);
+        rc = cd_type_snapshot(j.s, bin, &t, err);
+        cd_snapshot_release(j.s, CD_RELEASE_SHAPES);
+    }
+    cd_analysis_options ao = {1};   /* the facts of the contexts; no dominators needed */
+    if (rc == 0)
+        rc = cd_analyze(j.s, t, bin, &ao, &a, err);
+    if (rc == 0)
+        rc = cd_snapjson_write(output, j.s, t, a, bin, err);
+    cd_analysis_free(a);
+    cd_typing_free(t);
+    cd_snapshot_free(j.s);
     cd_binary_free(bin);
     return rc;
 }
@@ -299,7 +386,7 @@ static const char *format_name(int f)
     case CTXDIFF_FMT_PPROF: return "a pprof profile";
     case CTXDIFF_FMT_ELF: return "an ELF file";
     case CTXDIFF_FMT_CORE: return "a core file";
-    case CTXDIFF_FMT_JSON: return "JSON";
+    case CTXDIFF_FMT_JSON: return "a typed JSON snapshot";
     default: return "an unknown format";
     }
 }
@@ -317,12 +404,10 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
             return -1;
         if (f[i] == CTXDIFF_FMT_UNKNOWN)
             return cd_fail(err, CD_EFORMAT, paths[i], 0,
-                           "not a snapshot ctxdiff reads (a Go heap dump, a core file or a pprof heap/goroutine profile)");
+                           "not a snapshot ctxdiff reads (a Go heap dump, a core file, a typed JSON snapshot or a pprof heap/goroutine profile)");
         if (f[i] == CTXDIFF_FMT_ELF)
             return cd_fail(err, CD_EFORMAT, paths[i], 0,
                            "an ELF file but not a core file (give heap dumps, core files or pprof profiles; the binary goes with -b)");
-        if (f[i] == CTXDIFF_FMT_JSON)
-            return cd_fail(err, CD_EFORMAT, paths[i], 0, "JSON snapshots are not supported yet");
     }
     if (f[0] != f[1])
         return cd_fail(err, CD_EUSAGE, o->after, -1,
@@ -331,8 +416,9 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
     ctxdiff_report *r = cd_calloc(1, sizeof *r);
     r->top = o->top;
     r->paths = o->paths;
-    int rc = f[0] == CTXDIFF_FMT_HEAPDUMP || f[0] == CTXDIFF_FMT_CORE
-             ? compare_heapdumps(o, r, f[0] == CTXDIFF_FMT_CORE, err) : compare_profiles(o, r, err);
+    int rc = f[0] == CTXDIFF_FMT_PPROF ? compare_profiles(o, r, err)
+             : compare_heapdumps(o, r, f[0] == CTXDIFF_FMT_CORE ? PAIR_CORES
+                                       : f[0] == CTXDIFF_FMT_JSON ? PAIR_JSON : PAIR_HEAPDUMPS, err);
     progress(o, NULL, 0, 0);
     if (rc < 0) {
         ctxdiff_report_free(r);

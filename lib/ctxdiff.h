@@ -63,7 +63,7 @@ enum ctxdiff_format {
     CTXDIFF_FMT_HEAPDUMP,     /* "go1.7 heap dump" */
     CTXDIFF_FMT_PPROF,        /* profile.proto (plain or gzip) or pprof text */
     CTXDIFF_FMT_ELF,          /* an ELF file that is not a core (a binary) */
-    CTXDIFF_FMT_JSON,         /* ctxdiff snapshot JSON: not supported yet */
+    CTXDIFF_FMT_JSON,         /* typed JSON snapshot (ctxdiff convert), plain or gzip */
     CTXDIFF_FMT_CORE,         /* ELF core file (e_type ET_CORE) of a Go program; needs -b */
 };
 
@@ -98,6 +98,13 @@ typedef struct ctxdiff_report ctxdiff_report;
 /* Load, type and compare the two snapshots of o. Returns 0 or -1. */
 int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *err);
 void ctxdiff_report_free(ctxdiff_report *r);
+
+/* Convert one Go heap dump or core file, typed with binary (the program
+ * that wrote it), to a typed JSON snapshot at output (ctxdiff-snapshot(5);
+ * gzip when output ends in ".gz"; "-" for standard output), written
+ * atomically. Compared later without the binary, a pair of snapshots gives
+ * the same report as the dumps with it. Returns 0 or -1. */
+int ctxdiff_convert(const char *binary, const char *input, const char *output, cd_error *err);
 
 /* Output formats, for messages and --help. */
 #define CTXDIFF_FORMATS "text, json, markdown, html, pprof, dot"

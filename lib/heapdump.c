@@ -602,7 +602,7 @@ void cd_snapshot_link_goroutines(cd_snapshot *s)
 
 void cd_snapshot_release(cd_snapshot *s, int what)
 {
-    if (what & CD_RELEASE_INDEX)
+    if ((what & CD_RELEASE_INDEX) && s->sorted_addr)   /* JSON snapshots come linked */
         cd_snapshot_link_goroutines(s);
     if (what & CD_RELEASE_INDEX) {
         free(s->by_addr); s->by_addr = NULL;
@@ -906,6 +906,8 @@ int cd_snapshot_read(const cd_snapshot *s, uint32_t obj, uint64_t off, void *buf
 {
     if (obj >= s->nobj || off > s->obj_size[obj] || n > s->obj_size[obj] - off)
         return cd_fail(err, CD_EFORMAT, s->path, -1, "read outside object %u", obj);
+    if (!s->obj_content)
+        return cd_fail(err, CD_EFORMAT, s->path, -1, "object %u: the snapshot has no object contents", obj);
     return cd_pread_at(s->fd, s->path, s->obj_content[obj] + off, buf, n, err);
 }
 

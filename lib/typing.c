@@ -13,7 +13,7 @@
 #include "util.h"
 
 #define MAX_DEPTH 64
-#define CLOSURE_BIT 0x80000000u
+#define CLOSURE_BIT CD_CLOSURE_BIT
 
 enum word_kind { W_NONE = 0, W_PTR = 1, W_DYN = 2, W_CLOSURE = 3 };
 
@@ -625,12 +625,40 @@ static int cmp_u64(const void *a, const void *b)
 #define AMBIGUOUS UINT32_MAX
 
 /* Map (size class, shape hash) -> the one runtime type with that shape. */
-static void build_shapes(const cd_binary *bin, cd_map64 *m)
+/* The types snapshot s may see: those of DWARF, and those synthesised from
+ * the runtime types s mentions (with their element, key and field types),
+ * not those another snapshot's cd_type_prepare added: a snapshot is typed
+ * the same whether it is compared with another or converted alone. */
+static uint8_t *visible_types(const cd_snapshot *s, const cd_binary *bin)
+{
+    uint8_t *vis = cd_calloc(bin->ntypes + 1, 1);
+    uint32_t *stack = cd_malloc((bin->ntypes + 1) * sizeof *stack);
+    size_t sp = 0;
+    for (size_t id = 0; id < bin->ndwarf_types && id < bin->ntypes; id++)
+        vis[id] = 1;
+#define SEE(x) do { uint32_t x_ = (x); if (x_ && x_ < bin->ntypes && !vis[x_]) { vis[x_] = 1; stack[sp++] = x_; } } while (0)
+    for (size_t rt = 1; s->rtype_btype && rt < s->nrtypes; rt++)
+        SEE(s->rtype_btype[rt]);
+    while (sp) {
+        const cd_type *t = &bin->types[stack[--sp]];
+        SEE(t->elem);
+        SEE(t->key);
+        SEE(t->impl);
+        for (uint32_t f = 0; f < t->nfields; f++)
+            SEE(bin->fields[t->field0 + f].type);
+    }
+#undef SEE
+    free(stack);
+    return vis;
+}
+
+static void build_shapes(const cd_snapshot *s, const cd_binary *bin, cd_map64 *m)
 {
     ptrs p = {0};
+    uint8_t *vis = visible_types(s, bin);
     for (uint32_t id = 1; id < bin->ntypes; id++) {
         const cd_type *t = &bin->types[id];
-        if (!t->rtaddr || t->kind != CD_KIND_STRUCT || !t->size || t->size > 32768)
+        if (!vis[id] || !t->rtaddr || t->kind != CD_KIND_STRUCT || !t->size || t->size > 32768)
             continue;
         p.n = 0;
         p.overflow = 0;
@@ -649,6 +677,7 @@ static void build_shapes(const cd_binary *bin, cd_map64 *m)
             cd_map64_put(m, key, id);
     }
     free(p.off);
+    free(vis);
 }
 
 static void type_by_shape(typer *k)
@@ -657,7 +686,7 @@ static void type_by_shape(typer *k)
     if (!s->obj_shape)
         return;
     cd_map64 m = {0};
-    build_shapes(k->bin, &m);
+    build_shapes(s, k->bin, &m);
     for (uint32_t o = 0; o < s->nobj; o++) {
         if (k->t->obj_btype[o] || (s->obj_hdr && s->obj_hdr[o]))
             continue;
@@ -787,6 +816,7 @@ void cd_typing_free(cd_typing *t)
     free(t->obj_array);
     free(t->root_name);
     free(t->root_btype);
+    free(t->facts);
     cd_strtab_free(&t->names);
     free(t);
 }

@@ -27,6 +27,19 @@ enum cd_type_source {
     CD_TS_CLOSURE,   /* funcval: code pointer names the function */
 };
 
+/* obj_btype of a closure object (funcval): this bit, and the index of its
+ * function in bin->funcs (0 for snapshots read from JSON). */
+#define CD_CLOSURE_BIT 0x80000000u
+
+/* What the context model reads from a context object's bytes, kept for
+ * snapshots that have no bytes (typed JSON snapshots). */
+typedef struct cd_ctx_facts {
+    uint32_t obj;              /* object number */
+    uint8_t canceled;          /* err is set */
+    uint8_t timer_set;         /* timerCtx: the timer word is set */
+    uint64_t nchildren;        /* entries of the children map */
+} cd_ctx_facts;
+
 /* Names of the roots and of the objects, as report keys. */
 typedef struct cd_typing {
     const cd_snapshot *snap;
@@ -39,6 +52,8 @@ typedef struct cd_typing {
     uint32_t *root_btype;      /* per root: static type of the slot's word (binary id), 0 none */
     cd_strtab names;           /* type keys and root names */
     int degraded;              /* 1 without a binary */
+    cd_ctx_facts *facts;       /* sorted by obj; NULL: read the objects' bytes */
+    size_t nfacts;
 } cd_typing;
 
 /* Resolve the runtime types the dump mentions to binary types (this may

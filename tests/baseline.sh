@@ -9,26 +9,7 @@ set -u
 CTXDIFF=$1
 D=testdata/go1.19/leaky
 B="$D/before.heapdump" A="$D/after.heapdump" BIN="$D/leaky"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-# expect NAME CODE PATTERN -- ARGS...: exit CODE, stderr matching PATTERN
-expect() {
-    name=$1 code=$2 pat=$3
-    shift 4
-    "$CTXDIFF" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" != "$code" ]; then
-        echo "FAIL: $name: exit $rc, want $code"; sed 's/^/    /' "$T/err" | head -5
-        fail=$((fail + 1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$T/err"; then
-        echo "FAIL: $name: stderr lacks '$pat'"; sed 's/^/    /' "$T/err" | head -5
-        fail=$((fail + 1)); return
-    fi
-    echo "ok: $name"; pass=$((pass + 1))
-}
+. "$(dirname "$0")/lib.sh"
 
 # "last release": before vs before (fewer leaks); "this release": before vs after
 "$CTXDIFF" -b "$BIN" -f json -o "$T/old.json" "$B" "$B" || { echo "FAIL: cannot write the old report"; exit 1; }
@@ -91,5 +72,4 @@ expect "--baseline without --fail-on" 2 "give --fail-on" -- \
 expect "metric missing from a profile baseline" 2 "unknown metric" -- \
     --baseline "$T/prof.json" --fail-on 'bytes>+0' "$D/before.heap.pb.gz" "$D/after.heap.pb.gz"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

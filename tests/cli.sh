@@ -7,29 +7,7 @@ set -u
 CTXDIFF=$1
 D=testdata/go1.19/leaky
 B="$D/before.heapdump" A="$D/after.heapdump" BIN="$D/leaky"
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-pass=0 fail=0
-
-# expect NAME CODE [GREP] -- ARGS...: exit code CODE, stderr matching GREP
-expect() {
-    name=$1 code=$2 pat=$3
-    shift 4
-    "$CTXDIFF" "$@" >"$T/out" 2>"$T/err"
-    rc=$?
-    if [ "$rc" != "$code" ]; then
-        echo "FAIL: $name: exit $rc, want $code"; sed 's/^/    /' "$T/err" | head -5
-        fail=$((fail + 1)); return
-    fi
-    if [ -n "$pat" ] && ! grep -q -- "$pat" "$T/err"; then
-        echo "FAIL: $name: stderr lacks '$pat'"; sed 's/^/    /' "$T/err" | head -5
-        fail=$((fail + 1)); return
-    fi
-    if [ "$code" = 2 ] && [ "$(wc -l <"$T/err")" -gt 2 ]; then
-        echo "FAIL: $name: more than one error line"; fail=$((fail + 1)); return
-    fi
-    echo "ok: $name"; pass=$((pass + 1))
-}
+. "$(dirname "$0")/lib.sh"
 
 expect "help" 0 "" -- --help
 expect "version" 0 "" -- --version
@@ -97,5 +75,4 @@ done
 "$CTXDIFF" -b "$BIN" --color always "$B" "$A" | grep -q "$(printf '\033')" && { echo "ok: --color always"; pass=$((pass + 1)); } || { echo "FAIL: --color always"; fail=$((fail + 1)); }
 NO_COLOR=1 "$CTXDIFF" -b "$BIN" "$B" "$A" | grep -q "$(printf '\033')" && { echo "FAIL: colour in a pipe"; fail=$((fail + 1)); } || { echo "ok: no colour in a pipe"; pass=$((pass + 1)); }
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

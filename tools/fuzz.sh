@@ -7,7 +7,7 @@
 # committed fixtures. Crashers go to tests/fuzz/artifacts/NAME/; keep each
 # one, minimised, under tests/fuzz/regressions/NAME/ with its fix (the
 # fuzz_replay_* tests replay them in the normal build).
-#   NAME: heapdump pipeline pprof goroutine_text binary (pprof is the
+#   NAME: heapdump pipeline pprof goroutine_text binary snapjson (pprof is the
 #   target in tests/test_pprof_fuzz.c; goroutine_text, tests/fuzz/
 #   fuzz_goroutine_text.c, also compares each input with real profiles)
 #   fuzz.sh --build          only build
@@ -17,7 +17,7 @@
 # Needs clang and libfuzzer-14-dev (Debian 12; tools/deps.sh installs them).
 set -eu
 cd "$(dirname "$0")/.."
-HARNESSES="heapdump pipeline pprof goroutine_text binary"
+HARNESSES="heapdump pipeline pprof goroutine_text binary snapjson"
 B=build-fuzz
 CC=${FUZZ_CC:-clang}
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
@@ -52,6 +52,9 @@ build() {
         # shellcheck disable=SC2086
         $CC $cflags -fsanitize=fuzzer -Itests/fuzz $src $objs $libs -o "$B/fuzz_$x"
     done
+    # the CLI, for seeds (snapjson's are converted dumps)
+    # shellcheck disable=SC2086
+    $CC $cflags cli/main.c $objs $libs -o "$B/ctxdiff"
 }
 
 # Seed corpus from the committed fixtures (regenerated, never committed).
@@ -100,6 +103,27 @@ seeds() {
             tests/data/binary/ctxprog-go1.19 "$d/ctxprog-go1.19-debugonly" 2>/dev/null || true
         objcopy --only-keep-debug tests/data/binary/ctxprog-go1.26 "$d/ctxprog-go1.26-debugonly" 2>/dev/null || true
         cp tests/data/binary/ctxprog-go1.19 "$d/" ;;
+    snapjson)
+        # typed JSON snapshots of real dumps (ctxdiff convert), whole and cut
+        # down to their first objects, and a gzip one
+        for v in 19 26; do
+            "$B/ctxdiff" convert -b testdata/go1.$v/leaky/leaky -o "$d/go1.$v.json" \
+                testdata/go1.$v/leaky/before.heapdump
+        done
+        python3 - "$d" <<'PY'
+import json, gzip, sys
+d = sys.argv[1]
+doc = json.load(open(d + "/go1.19.json"))
+small = dict(doc)
+small["objects"] = [dict(o, edges=[e for e in o.get("edges", []) if e[0] < 60]) for o in doc["objects"][:60]]
+keep = {o["id"] for o in small["objects"]}
+small["roots"] = [r for r in doc["roots"] if r["object"] in keep]
+small["goroutines"] = [dict(g, object=g["object"]) if g.get("object", 0) in keep else {k: v for k, v in g.items() if k != "object"} for g in doc["goroutines"]]
+open(d + "/small.json", "w").write(json.dumps(small, separators=(",", ":")))
+with gzip.open(d + "/small.json.gz", "wt") as f:
+    f.write(json.dumps(small))
+PY
+        ;;
     esac
 }
 
@@ -109,6 +133,7 @@ maxlen() {
     heapdump) echo 262144 ;;
     pipeline) echo 1048576 ;;
     binary) echo 4194304 ;;
+    snapjson) echo 262144 ;;
     *) echo 131072 ;;
     esac
 }
