@@ -66,6 +66,15 @@ for f in $formats; do
         grep -q 'main.held' "$tmp/out" && ok || bad "-f $f: the report does not name main.held"
     fi
 done
+# typed JSON snapshots: the converted dumps (plain and gzip) and the
+# reports read from them
+"$exe" convert -b $bin -o "$tmp/snap-before.json" "$before" >"$tmp/out" 2>"$tmp/err"
+"$exe" convert -b $bin -o "$tmp/snap-after.json.gz" "$after" >>"$tmp/out" 2>>"$tmp/err"
+gzip -dc "$tmp/snap-after.json.gz" >"$tmp/snap-after.json"
+[ -s "$tmp/snap-after.json" ] && ok || bad "convert wrote nothing"
+check "convert" "$tmp/out" "$tmp/err" "$tmp/snap-before.json" "$tmp/snap-after.json"
+"$exe" -f json --paths 100 --top 0 "$tmp/snap-before.json" "$tmp/snap-after.json.gz" >"$tmp/out" 2>"$tmp/err"
+check "report from snapshots" "$tmp/out" "$tmp/err"
 # comparing a dump with itself, and after with before
 "$exe" -b $bin --paths 100 --top 0 "$after" "$before" >"$tmp/out" 2>"$tmp/err"
 check "reversed" "$tmp/out" "$tmp/err"
