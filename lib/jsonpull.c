@@ -297,6 +297,8 @@ static void put_utf8(cd_jp *jp, size_t *n, unsigned cp)
 
 int cd_jp_string(cd_jp *jp, const char **s, size_t *len)
 {
+    *s = "";
+    *len = 0;
     int c = skip_ws(jp);
     if (c != '"')
         return unexpected(jp, c, "a string");
@@ -353,6 +355,7 @@ int cd_jp_string(cd_jp *jp, const char **s, size_t *len)
 
 int cd_jp_u64(cd_jp *jp, uint64_t *v)
 {
+    *v = 0;
     int c = skip_ws(jp);
     if (c == '-')
         return cd_jp_fail(jp, "expected an unsigned integer, found a negative number");
@@ -393,6 +396,7 @@ static int literal(cd_jp *jp, const char *word)
 
 int cd_jp_bool(cd_jp *jp, int *v)
 {
+    *v = 0;
     int c = skip_ws(jp);
     if (c != 't' && c != 'f')
         return unexpected(jp, c, "true or false");

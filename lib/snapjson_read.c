@@ -51,6 +51,7 @@ static int unknown(rd *r, const char *key)
 static int get_u32(rd *r, uint32_t *v, uint64_t max)
 {
     uint64_t x;
+    *v = 0;
     if (cd_jp_u64(r->jp, &x) < 0)
         return -1;
     if (x > max)
@@ -61,6 +62,7 @@ static int get_u32(rd *r, uint32_t *v, uint64_t max)
 
 static int get_hex(rd *r, uint64_t *v)
 {
+    *v = 0;
     const char *str;
     size_t len;
     if (cd_jp_string(r->jp, &str, &len) < 0)

@@ -1,11 +1,11 @@
 #!/bin/sh
 # test.sh — set up (as root on Debian 12: installs missing packages), build
-# twice (plain, and with AddressSanitizer + UndefinedBehaviorSanitizer), run
+# twice (plain at -O2 so that the optimiser's warnings are errors too, and with AddressSanitizer + UndefinedBehaviorSanitizer), run
 # every test in both builds, and end with one line "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
 sh tools/deps.sh || exit 2
-sh tools/build.sh build || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
+sh tools/build.sh build -Dbuildtype=debugoptimized || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }
 sh tools/build.sh build-asan -Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debug \
     || { echo "sanitizer build failed"; echo "0 passed, 1 failed"; exit 1; }
 # exit code 86 for sanitizer reports, so they never pass for "threshold crossed" (1)
