@@ -9,6 +9,9 @@
 #            with retained sizes (dominators)
 # and prints time as a multiple of the floor, peak RSS as a fraction of the
 # two files' bytes, and time per million objects (linearity across scales).
+# Then the same pairs as typed JSON snapshots: ctxdiff convert (time, peak
+# RSS, sizes plain and gzip) and the comparison of the two snapshots
+# without the binary (time, peak RSS; its report must equal the dumps').
 # Also, when Go is installed: `go tool pprof -top -base` against ctxdiff on
 # the pair's heap profiles. Needs about 3 GB of disk and 5 GB of memory per
 # unit of SCALE. Outputs go to ${BENCH_DIR:-/tmp/ctxdiff-bench}.
@@ -39,6 +42,28 @@ for s in $scales; do
     objs=$(python3 -c "import json; d=json.load(open('$dir/report$s.json'))['snapshots']; print(d['before']['objects'] + d['after']['objects'])")
     awk -v s="$s" -v b="$bytes" -v o="$objs" -v f="$floor" -v t="$t" -v r="$rss" 'BEGIN {
         printf "%-6s %9.0f %10d %8.2f %9.2f %7.1f %9.0f %8.2f %12.3f\n", s, b/1e6, o, f, t, t/f, r/1024, r*1024/b, t/(o/1e6) }'
+done
+# typed JSON snapshots of the same pairs: convert each dump (gzip), then
+# compare the two snapshots without the binary; the reports must agree
+printf '%-6s %10s %10s %10s %10s %9s %8s %10s %9s\n' scale "dumps MB" "json MB" "json.gz MB" "convert s" "conv MB" "load s" "load MB" "RSS/json"
+for s in $scales; do
+    d="$dir/scale$s"
+    dumps=$(($(stat -c %s "$d/before.heapdump") + $(stat -c %s "$d/after.heapdump")))
+    set -- $(measure $ctxdiff convert -b "$d/leaky" -o "$d/before.json.gz" "$d/before.heapdump"); c1=$1 r1=$2
+    set -- $(measure $ctxdiff convert -b "$d/leaky" -o "$d/after.json.gz" "$d/after.heapdump"); c2=$1 r2=$2
+    gz=$(($(stat -c %s "$d/before.json.gz") + $(stat -c %s "$d/after.json.gz")))
+    plain=$(gzip -l "$d/before.json.gz" "$d/after.json.gz" | awk 'END { print $2 }')
+    set -- $(measure $ctxdiff -f json -o "$dir/snapreport$s.json" "$d/before.json.gz" "$d/after.json.gz"); t=$1 rss=$2
+    python3 - "$dir/report$s.json" "$dir/snapreport$s.json" <<'PY' || { echo "the snapshot report differs from the dump report" >&2; exit 1; }
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("before", "after"):
+    b["snapshots"][k]["path"] = a["snapshots"][k]["path"]
+b["binary"]["path"] = a["binary"]["path"]
+sys.exit(0 if a == b else 1)
+PY
+    awk -v s="$s" -v dm="$dumps" -v p="$plain" -v g="$gz" -v c1="$c1" -v c2="$c2" -v r1="$r1" -v r2="$r2" -v t="$t" -v r="$rss" 'BEGIN {
+        printf "%-6s %10.0f %10.0f %10.0f %10.2f %9.0f %8.2f %10.0f %9.2f\n", s, dm/1e6, p/1e6, g/1e6, c1+c2, (r1>r2?r1:r2)/1024, t, r/1024, r*1024/p }'
 done
 # pprof: the same heap profiles through go tool pprof and ctxdiff, 20 runs each
 # (one run of either is short), on the largest pair of fixture heap profiles
