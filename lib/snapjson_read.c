@@ -672,6 +672,11 @@ static int read_objects(rd *r)
         if (hdr && size < (uint64_t)s->ptr_size)
             return cd_fail(r->err, CD_EFORMAT, r->path, -1,
                            "$.objects[%u]: a header needs an object of at least %d bytes", o, s->ptr_size);
+        for (uint64_t e = s->obj_edge[o]; hdr && e < s->nedge; e++)
+            if (s->edge_off[e] < (uint32_t)s->ptr_size)   /* the header word points at a type, not the heap */
+                return cd_fail(r->err, CD_EFORMAT, r->path, -1,
+                               "$.objects[%u].edges[%llu][1]: offset %u is inside the header", o,
+                               (unsigned long long)(e - s->obj_edge[o]), s->edge_off[e]);
         s->obj_addr[o] = addr;
         s->obj_size[o] = (uint32_t)size;
         s->obj_hdr[o] = (uint32_t)hdr;
