@@ -84,6 +84,20 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Peak resident memory so far, in MB (Linux), -1 if unknown. */
+static long peak_rss_mb(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, "VmHWM:", 6) == 0)
+            kb = strtol(line + 6, NULL, 10);
+    if (f)
+        fclose(f);
+    return kb < 0 ? -1 : kb / 1024;
+}
+
 static void stage_done(const char *stage, double *t0)
 {
     static int on = -1;
@@ -91,7 +105,7 @@ static void stage_done(const char *stage, double *t0)
         on = getenv("CTXDIFF_TIMING") != NULL;
     double t = now_s();
     if (on)
-        fprintf(stderr, "ctxdiff: %-10s %7.2f s\n", stage, t - *t0);
+        fprintf(stderr, "ctxdiff: %-10s %7.2f s  (peak %ld MB)\n", stage, t - *t0, peak_rss_mb());
     *t0 = t;
 }
 
