@@ -421,7 +421,7 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
                            "not a snapshot ctxdiff reads (a Go heap dump, a core file, a typed JSON snapshot or a pprof heap/goroutine profile)");
         if (f[i] == CTXDIFF_FMT_ELF)
             return cd_fail(err, CD_EFORMAT, paths[i], 0,
-                           "an ELF file but not a core file (give heap dumps, core files or pprof profiles; the binary goes with -b)");
+                           "an ELF file but not a core file (give heap dumps, core files, typed JSON snapshots or pprof profiles; the binary goes with -b)");
     }
     if (f[0] != f[1])
         return cd_fail(err, CD_EUSAGE, o->after, -1,

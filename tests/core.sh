@@ -86,6 +86,24 @@ for g in $gos; do
     else
         echo "FAIL: $ver: text report from cores"; head -3 "$T/err"; fail=$((fail + 1))
     fi
+    # cores convert to typed JSON snapshots that give the cores' report
+    if "$CTXDIFF" convert -b "$dir/leaky" -o "$T/cb.json.gz" "$dir/before.core" 2>"$T/err" &&
+       "$CTXDIFF" convert -b "$dir/leaky" -o "$T/ca.json.gz" "$dir/after.core" 2>>"$T/err" &&
+       "$CTXDIFF" -f json "$T/cb.json.gz" "$T/ca.json.gz" >"$T/snap.json" 2>>"$T/err" &&
+       python3 - "$T/core.json" "$T/snap.json" <<'PY'
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+for k in ("before", "after"):
+    b["snapshots"][k]["path"] = a["snapshots"][k]["path"]
+b["binary"]["path"] = a["binary"]["path"]
+assert b["snapshots"]["after"]["format"] == "core"
+sys.exit(0 if a == b else 1)
+PY
+    then
+        pass=$((pass + 1))
+    else
+        echo "FAIL: $ver: the converted cores' report differs from the cores'"; head -3 "$T/err"; fail=$((fail + 1))
+    fi
     if [ -n "$INFO" ] && ! "$INFO" "$dir/leaky" "$dir/after.core" -g >/dev/null 2>"$T/err"; then
         echo "FAIL: $ver: core_info"; head -3 "$T/err"; fail=$((fail + 1))
     fi
