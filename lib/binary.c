@@ -215,6 +215,26 @@ const cd_field *cd_binary_field(const cd_binary *bin, uint32_t type, const char 
     return NULL;
 }
 
+void cd_binary_type_closure(const cd_binary *bin, uint8_t *mark)
+{
+    uint32_t *stack = cd_malloc((bin->ntypes + 1) * sizeof *stack);
+    size_t sp = 0;
+    for (size_t id = 1; id < bin->ntypes; id++)
+        if (mark[id])
+            stack[sp++] = (uint32_t)id;
+#define SEE(x) do { uint32_t x_ = (x); if (x_ && x_ < bin->ntypes && !mark[x_]) { mark[x_] = 1; stack[sp++] = x_; } } while (0)
+    while (sp) {
+        const cd_type *t = &bin->types[stack[--sp]];
+        SEE(t->elem);
+        SEE(t->key);
+        SEE(t->impl);
+        for (uint32_t f = 0; f < t->nfields; f++)
+            SEE(bin->fields[t->field0 + f].type);
+    }
+#undef SEE
+    free(stack);
+}
+
 /* ---- synthesised types ------------------------------------------------- */
 
 uint32_t cd_binary_add_type(cd_binary *bin, const cd_type *t)

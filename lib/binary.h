@@ -138,6 +138,10 @@ uint32_t cd_binary_type_by_name(const cd_binary *bin, const char *name);
 /* The field of struct type `type` named `name`; NULL if absent. */
 const cd_field *cd_binary_field(const cd_binary *bin, uint32_t type, const char *name);
 
+/* Mark (mark[id] = 1, mark has ntypes entries) every type the marked ones
+ * name, transitively: elements, keys, impl structs, field types. */
+void cd_binary_type_closure(const cd_binary *bin, uint8_t *mark);
+
 /* Function containing pc, or NULL. */
 const cd_func *cd_binary_func_at(const cd_binary *bin, uint64_t pc);
 

@@ -103,36 +103,26 @@ static uint32_t *used_types(const cd_snapshot *s, const cd_typing *t, const cd_b
     size_t nt = bin->ntypes;
     uint32_t *newid = cd_calloc(nt + 1, sizeof *newid);
     uint8_t *mark = cd_calloc(nt + 1, 1);
-    uint32_t *stack = cd_malloc((nt + 1) * sizeof *stack);
-    size_t sp = 0;
-#define MARK(id) do { uint32_t id_ = (id); if (id_ && id_ < nt && !mark[id_]) { mark[id_] = 1; stack[sp++] = id_; } } while (0)
     for (size_t o = 0; o < s->nobj; o++)
-        if (!(t->obj_btype[o] & CD_CLOSURE_BIT))
-            MARK(t->obj_btype[o]);
+        if (!(t->obj_btype[o] & CD_CLOSURE_BIT) && t->obj_btype[o] < nt)
+            mark[t->obj_btype[o]] = 1;
     for (size_t i = 0; i < s->nroots; i++)
-        MARK(t->root_btype[i]);
+        if (t->root_btype[i] < nt)
+            mark[t->root_btype[i]] = 1;
     /* what the context model and the watcher search look up by name */
     static const char *const wanted[] = {
         "context.cancelCtx", "context.timerCtx", "context.afterFuncCtx", "context.valueCtx",
         "context.withoutCancelCtx", "context.stopCtx", "runtime.g", "runtime.sudog",
     };
     for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++)
-        MARK(cd_binary_type_by_name(bin, wanted[i]));
-    while (sp) {
-        const cd_type *ty = &bin->types[stack[--sp]];
-        MARK(ty->elem);
-        MARK(ty->key);
-        MARK(ty->impl);
-        for (uint32_t f = 0; f < ty->nfields; f++)
-            MARK(bin->fields[ty->field0 + f].type);
-    }
-#undef MARK
+        mark[cd_binary_type_by_name(bin, wanted[i])] = 1;
+    mark[0] = 0;
+    cd_binary_type_closure(bin, mark);
     uint32_t n = 0;
     for (size_t i = 1; i < nt; i++)
         if (mark[i])
             newid[i] = ++n;
     free(mark);
-    free(stack);
     *nused = n;
     return newid;
 }

@@ -632,23 +632,12 @@ static int cmp_u64(const void *a, const void *b)
 static uint8_t *visible_types(const cd_snapshot *s, const cd_binary *bin)
 {
     uint8_t *vis = cd_calloc(bin->ntypes + 1, 1);
-    uint32_t *stack = cd_malloc((bin->ntypes + 1) * sizeof *stack);
-    size_t sp = 0;
+    for (size_t rt = 1; s->rtype_btype && rt < s->nrtypes; rt++)
+        if (s->rtype_btype[rt] < bin->ntypes)
+            vis[s->rtype_btype[rt]] = 1;
+    cd_binary_type_closure(bin, vis);
     for (size_t id = 0; id < bin->ndwarf_types && id < bin->ntypes; id++)
         vis[id] = 1;
-#define SEE(x) do { uint32_t x_ = (x); if (x_ && x_ < bin->ntypes && !vis[x_]) { vis[x_] = 1; stack[sp++] = x_; } } while (0)
-    for (size_t rt = 1; s->rtype_btype && rt < s->nrtypes; rt++)
-        SEE(s->rtype_btype[rt]);
-    while (sp) {
-        const cd_type *t = &bin->types[stack[--sp]];
-        SEE(t->elem);
-        SEE(t->key);
-        SEE(t->impl);
-        for (uint32_t f = 0; f < t->nfields; f++)
-            SEE(bin->fields[t->field0 + f].type);
-    }
-#undef SEE
-    free(stack);
     return vis;
 }
 
