@@ -383,11 +383,8 @@ static int compare_profiles(const ctxdiff_options *o, ctxdiff_report *r, cd_erro
         progress(o, "comparing", 2, 2);
     if (rc == 0)
         rc = cd_pprof_compare(p[0], p[1], &po, &r->pprof, err);
-    if (rc == 0) {
-        json_t *doc = cd_report_new("pprof");
-        json_object_set_new(doc, "pprof", cd_pprof_to_json(r->pprof));
-        r->doc = doc;
-    }
+    /* the report document is made when asked for (cd_report_doc): the
+       text view of a profile pair reads the result directly */
     cd_profile_free(p[0]);
     cd_profile_free(p[1]);
     return rc;
@@ -451,9 +448,21 @@ void ctxdiff_report_free(ctxdiff_report *r)
     free(r);
 }
 
+json_t *cd_report_doc(const ctxdiff_report *r)
+{
+    if (!r->doc && r->pprof) {
+        json_t *doc = cd_report_new("pprof");
+        json_object_set_new(doc, "pprof", cd_pprof_to_json(r->pprof));
+        ((ctxdiff_report *)r)->doc = doc;   /* a cache: the report does not change */
+    }
+    return r->doc;
+}
+
 int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out, int color, cd_error *err)
 {
-    const char *kind = json_string_value(json_object_get(r->doc, "kind"));
+    if (strcmp(format, "text") == 0 && r->pprof)
+        return cd_pprof_render_text(r->pprof, out) < 0 ? cd_fail(err, CD_EIO, NULL, -1, "cannot write the report") : 0;
+    const char *kind = json_string_value(json_object_get(cd_report_doc(r), "kind"));
     int heap = !kind || strcmp(kind, "pprof") != 0;  /* heap dumps (and cores): retention paths */
     int rc = 0;
     if (strcmp(format, "json") == 0) {
@@ -464,8 +473,6 @@ int ctxdiff_render(const ctxdiff_report *r, const char *format, FILE *out, int c
     }
     if (strcmp(format, "html") == 0) {
         rc = cd_render_html(r->doc, out, r->top, r->paths);
-    } else if (strcmp(format, "text") == 0 && r->pprof) {
-        rc = cd_pprof_render_text(r->pprof, out);
     } else if (strcmp(format, "text") == 0 || strcmp(format, "markdown") == 0 ||
                strcmp(format, "pprof") == 0 || strcmp(format, "dot") == 0) {
         if (!heap)

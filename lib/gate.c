@@ -185,10 +185,10 @@ int ctxdiff_gate(const ctxdiff_report *r, const char *const *exprs, size_t n,
 int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *base,
                           const char *const *exprs, size_t n, FILE *msgs, cd_error *err)
 {
-    if (base && strcmp(doc_kind(r->doc), doc_kind(base->doc)) != 0)
+    if (base && strcmp(doc_kind(cd_report_doc(r)), doc_kind(cd_report_doc(base))) != 0)
         return cd_fail(err, CD_EUSAGE, NULL, -1,
                        "--baseline: the baseline report compares %s, this run %s",
-                       doc_kind(base->doc), doc_kind(r->doc));
+                       doc_kind(cd_report_doc(base)), doc_kind(cd_report_doc(r)));
     int crossed = 0;
     for (size_t i = 0; i < n; i++) {
         const char *e = exprs[i];
@@ -234,7 +234,7 @@ int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *base,
             return cd_fail(err, CD_EUSAGE, NULL, -1,
                            "--fail-on '%s': bad value '%s' (a number, +N for growth, N%% for relative growth; K M G KiB MiB GiB)", e, val);
         metric m = {0, 0, 0};
-        if (find_metric(r->doc, name, &m) < 0)
+        if (find_metric(cd_report_doc(r), name, &m) < 0)
             return cd_fail(err, CD_EUSAGE, NULL, -1,
                            "--fail-on '%s': unknown metric '%s' (leaks, leak-groups, bytes, objects, goroutines, contexts, verdict:NAME with NAME one of canceled-retained, orphan-child, broken-propagation, timer-pending, watched, never-canceled-held; type:NAME:count, type:NAME:bytes)", e, name);
         if (m.missing && msgs)
@@ -243,7 +243,7 @@ int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *base,
         if (base && (delta || percent)) {
             /* a change is measured from the baseline's after value */
             metric mb;
-            if (find_metric(base->doc, name, &mb) < 0)
+            if (find_metric(cd_report_doc(base), name, &mb) < 0)
                 return cd_fail(err, CD_EUSAGE, NULL, -1,
                                "--fail-on '%s': the baseline report has no '%s'", e, name);
             m.before = mb.after;

@@ -21,6 +21,9 @@ struct ctxdiff_report {
     int paths;
 };
 
+/* The report document of r (made on first use for profile pairs). */
+json_t *cd_report_doc(const ctxdiff_report *r);
+
 typedef struct cd_side {
     const char *path;
     const cd_snapshot *s;
