@@ -4,7 +4,6 @@
  * baseline report) into the exit code: 0 ok, 1 a threshold crossed, 2
  * usage or input error. */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -334,43 +333,22 @@ int main(int argc, char **argv)
         }
     }
     FILE *out = stdout;
-    char *tmp = NULL;
+    ctxdiff_output *oh = NULL;
     if (output && strcmp(output, "-") != 0) {
-        size_t n = strlen(output) + 32;
-        tmp = malloc(n);
-        if (!tmp)
-            return 2;
-        snprintf(tmp, n, "%s.tmp.%ld", output, (long)getpid());
-        /* a new file (O_EXCL: never an existing file or a link's target) */
-        int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        out = tfd >= 0 ? fdopen(tfd, "w") : NULL;
+        out = ctxdiff_output_open(output, &oh, &err);
         if (!out) {
-            if (tfd >= 0) {
-                close(tfd);
-                unlink(tmp);
-            }
-            fprintf(stderr, "ctxdiff: %s: cannot write: %s\n", output, strerror(errno));
-            free(tmp);
             ctxdiff_report_free(r);
             ctxdiff_report_free(base);
             free(gates);
-            return 2;
+            return report_error(&err);
         }
     }
     int use_color = strcmp(color, "always") == 0 ||
                     (strcmp(color, "auto") == 0 && out == stdout && isatty(1) && !getenv("NO_COLOR"));
     rc = ctxdiff_render(r, format, out, use_color, &err);
-    if (out != stdout) {
-        int synced = fflush(out) == 0 && fsync(fileno(out)) == 0;  /* on disk before the rename */
-        if ((fclose(out) != 0 || !synced) && rc == 0)
-            rc = -1, snprintf(err.msg, sizeof err.msg, "%s: cannot write", output);
-        if (rc == 0 && rename(tmp, output) != 0) {
-            fprintf(stderr, "ctxdiff: %s: cannot write: %s\n", output, strerror(errno));
-            rc = -2;
-        }
-        if (rc != 0)
-            unlink(tmp);
-        free(tmp);
+    if (oh) {
+        if (ctxdiff_output_close(oh, out, rc == 0, &err) < 0 && rc == 0)
+            rc = -1;
     } else if (fflush(stdout) != 0) {
         rc = -1;
         snprintf(err.msg, sizeof err.msg, "cannot write to standard output");

@@ -77,13 +77,20 @@ static uint32_t data_start(const cd_snapshot *s, uint32_t o)
     return s->obj_hdr && s->obj_hdr[o] ? (uint32_t)s->ptr_size : 0;
 }
 
-/* Target of object o's pointer slot at byte offset off, or CD_NONE32. */
+/* Target of object o's pointer slot at byte offset off, or CD_NONE32. Every
+ * reader gives an object's edges in increasing offset order: a binary
+ * search (objects with many slots are looked at many times). */
 static uint32_t edge_target(const cd_snapshot *s, uint32_t o, uint64_t off)
 {
-    for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++)
-        if (s->edge_off[e] == off)
-            return s->edge_dst[e];
-    return CD_NONE32;
+    uint64_t lo = s->obj_edge[o], hi = s->obj_edge[o + 1];
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (s->edge_off[mid] < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < s->obj_edge[o + 1] && s->edge_off[lo] == off ? s->edge_dst[lo] : CD_NONE32;
 }
 
 static int is_std_or_anon(const char *t)
@@ -177,6 +184,7 @@ typedef struct walker {
     sigmemo *memo; size_t nmemo, memocap;   /* per object on a context's path */
     cd_map64 memo_index;                     /* object + 1 -> memo index */
     uint32_t *chain; size_t chaincap;
+    uint64_t hop_budget;   /* holder hops left for all contexts (see HOLDER_HOPS) */
 } walker;
 
 static const char *type_key(const cd_analysis *a, uint32_t o)
@@ -342,6 +350,7 @@ static const sigmemo *sig_of(walker *w, uint32_t o)
 }
 
 #define HOLDER_HOPS 10000   /* how far back the holder is looked for */
+#define HOLDER_HOPS_SPENT 64 /* ... once the budget for all contexts is spent */
 
 /* Retention path of context c: signature and holder. */
 static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
@@ -369,7 +378,12 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
     int held_by_children = 0, via_timer = 0;
     size_t nh = 0;
     uint32_t v = c->obj;
-    while (a->parent[v] != CD_NONE32 && nh < HOLDER_HOPS && !holder) {
+    /* many contexts at the end of one long unnamed chain would each walk
+       it: past a budget proportional to the heap, walks are kept short */
+    size_t max_hops = w->hop_budget ? HOLDER_HOPS : HOLDER_HOPS_SPENT;
+    while (a->parent[v] != CD_NONE32 && nh < max_hops && !holder) {
+        if (w->hop_budget)
+            w->hop_budget--;
         uint32_t o = a->parent[v];
         uint64_t e = a->parent_edge[v];
         CD_GROW(w->hops, w->hcap, nh + 1);
@@ -381,8 +395,12 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
             break;
         }
         uint32_t pc = w->ctx_of[o];
+        const char *tk = type_key(a, o);
+        int named = a->t->obj_type[o] && !is_std_or_anon(tk);
+        /* the field only matters where the walk may stop: at a context
+           (its children map) or a named owner; elsewhere a hop is O(1) */
         char field[512] = "";
-        if (a->bin && a->t->obj_btype[o] && !(a->t->obj_btype[o] & CD_CLOSURE_BIT))
+        if ((pc || named) && a->bin && a->t->obj_btype[o] && !(a->t->obj_btype[o] & CD_CLOSURE_BIT))
             cd_field_name(a->bin, a->t->obj_btype[o], s->edge_off[e] - data_start(s, o),
                           a->t->obj_array[o], field, sizeof field);
         if (pc && strncmp(field, ".children", 9) == 0) {
@@ -404,8 +422,7 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
         }
         if (pc)
             continue;  /* another context on the way: keep looking */
-        const char *tk = type_key(a, o);
-        if (a->t->obj_type[o] && !is_std_or_anon(tk)) {
+        if (named) {
             char f2[512];
             snprintf(f2, sizeof f2, "%s", field);
             char *br = strstr(f2, "[i]");
@@ -591,6 +608,7 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
     w.L = &L;
     w.idom = idom;
     w.ctx_of = ctx_of;
+    w.hop_budget = 20 * (uint64_t)s->nobj + 1000000;
     for (size_t i = 0; i < a->nctx; i++) {
         cd_ctx *c = &a->ctxs[i];
         describe_path(&w, c, timer_of[i]);

@@ -60,7 +60,7 @@ int ctxdiff_sniff(const char *path, cd_error *err)
     if (cd_snapjson_sniff(head, (size_t)n))
         return CTXDIFF_FMT_JSON;
     if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
-        unsigned char in[256];
+        unsigned char in[8192];
         int complete;
         long got = cd_pprof__gunzip_peek(head, (size_t)n, in, sizeof in, &complete);
         if (got > 0 && cd_snapjson_sniff(in, (size_t)got))

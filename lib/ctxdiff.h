@@ -147,6 +147,15 @@ int ctxdiff_report_load(const char *path, ctxdiff_report **out, cd_error *err);
 int ctxdiff_gate_baseline(const ctxdiff_report *r, const ctxdiff_report *baseline,
                           const char *const *exprs, size_t n, FILE *msgs, cd_error *err);
 
+/* Writing an output file as the CLI's -o does: a regular file (new or
+ * replaced) atomically, through a temporary file beside it renamed when
+ * complete and on disk; a device or FIFO (/dev/stdout, /dev/null) in
+ * place, never replaced. Write to the FILE, then ctxdiff_output_close
+ * with ok = 1 to put it in place (0 or -1), or ok = 0 to discard it. */
+typedef struct ctxdiff_output ctxdiff_output;
+FILE *ctxdiff_output_open(const char *path, ctxdiff_output **out, cd_error *err);
+int ctxdiff_output_close(ctxdiff_output *out, FILE *f, int ok, cd_error *err);
+
 const char *ctxdiff_version(void);
 
 #ifdef __cplusplus

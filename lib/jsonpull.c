@@ -19,10 +19,13 @@
 #define CD_JP_MAX_DEPTH 32
 #define CD_JP_BUF 65536
 
+#define CD_JP_DUP_CHECK 16   /* member names checked for repeats, per object */
+
 typedef struct jp_frame {
     char is_array;
     uint64_t count;       /* members or elements met so far */
     char key[48];         /* object: the current member's name (cut) */
+    uint64_t seen[CD_JP_DUP_CHECK];   /* object: hashes of its first member names */
 } jp_frame;
 
 struct cd_jp {
@@ -237,6 +240,12 @@ int cd_jp_member(cd_jp *jp, const char **key)
     if (cd_jp_string(jp, key, &len) < 0)
         return -1;
     snprintf(f->key, sizeof f->key, "%s", *key);
+    uint64_t h = cd_hash_bytes(*key, len, 0) | 1;
+    for (uint64_t i = 0; i + 1 < f->count && i < CD_JP_DUP_CHECK; i++)
+        if (f->seen[i] == h)
+            return cd_jp_fail(jp, "the member \"%.40s\" is given twice", *key);
+    if (f->count <= CD_JP_DUP_CHECK)
+        f->seen[f->count - 1] = h;
     int c = skip_ws(jp);
     if (c != ':')
         return unexpected(jp, c, "':'");

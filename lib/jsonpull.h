@@ -22,7 +22,8 @@ int cd_jp_open(const char *path, cd_jp **out, cd_error *err);
 void cd_jp_close(cd_jp *jp);
 
 /* Containers. cd_jp_member returns 1 with *key set (valid until the next
- * call) when a member follows, 0 after the closing brace, -1 on error;
+ * call) when a member follows, 0 after the closing brace, -1 on error
+ * (also when a name repeats one of the object's first 16 member names);
  * cd_jp_element returns 1 when an element follows, 0 after the closing
  * bracket, -1 on error. */
 int cd_jp_begin_object(cd_jp *jp);

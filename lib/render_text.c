@@ -89,7 +89,7 @@ static void header(const json_t *doc, FILE *out, const style *st)
     cd_human_count(GET_I(sum, "goroutines_delta"), 1, dn, sizeof dn);
     int64_t t0 = GET_I(b, "last_gc_unix_ns"), t1 = GET_I(a, "last_gc_unix_ns");
     fprintf(out, "change reachable %s, goroutines %s", d, dn);
-    if (t0 > 0 && t1 - t0 >= 1000000000) {
+    if (t0 > 0 && t1 > t0 && t1 - t0 >= 1000000000) {
         double secs = (double)(t1 - t0) / 1e9;
         char rate[32];
         cd_human_bytes((int64_t)((double)GET_I(sum, "reachable_bytes_delta") * 60 / secs), 1, rate, sizeof rate);

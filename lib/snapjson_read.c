@@ -15,6 +15,8 @@
 #include "util.h"
 
 #define MAX_OBJECT_SIZE UINT32_MAX
+#define MAX_TYPE_SIZE (1ull << 48)
+#define MAX_FRAMES (1u << 24)   /* in all: 56 bytes each in memory */
 
 typedef struct rd {
     cd_jp *jp;
@@ -134,6 +136,8 @@ static int read_source(rd *r)
         } else if (strcmp(key, "last_gc_unix_ns") == 0) {
             if (cd_jp_u64(r->jp, &s->memstats[22]) < 0)
                 return -1;
+            if (s->memstats[22] > INT64_MAX)
+                return fail_at(r, "%llu is larger than 2^63-1", (unsigned long long)s->memstats[22]);
             s->have_memstats = 1;
         } else {
             return unknown(r, key);
@@ -243,6 +247,51 @@ static int read_fields(rd *r, cd_type *ty)
     return k;
 }
 
+/* A type may not contain itself by value (through struct fields or array
+ * elements; pointers are fine): Go cannot express it, and field naming
+ * would go round it. An iterative depth-first search. */
+static int check_containment(rd *r)
+{
+    const cd_binary *bin = r->bin;
+    size_t n = bin->ntypes;
+    uint8_t *state = cd_calloc(n + 1, 1);            /* 0 new, 1 on the stack, 2 done */
+    uint32_t *stack = cd_malloc((n + 1) * sizeof *stack);
+    uint32_t *next = cd_calloc(n + 1, sizeof *next);  /* the next child to visit */
+    int rc = 0;
+    for (uint32_t root = 1; root < n && rc == 0; root++) {
+        if (state[root])
+            continue;
+        size_t sp = 0;
+        stack[sp++] = root;
+        state[root] = 1;
+        while (sp && rc == 0) {
+            uint32_t v = stack[sp - 1];
+            const cd_type *t = &bin->types[v];
+            uint32_t nkids = t->kind == CD_KIND_ARRAY ? 1 : t->kind == CD_KIND_STRUCT ? t->nfields : 0;
+            if (next[v] == nkids) {
+                state[v] = 2;
+                sp--;
+                continue;
+            }
+            uint32_t c = t->kind == CD_KIND_ARRAY ? t->elem : bin->fields[t->field0 + next[v]].type;
+            next[v]++;
+            if (!c || state[c] == 2)
+                continue;
+            if (state[c] == 1)
+                rc = cd_fail(r->err, CD_EFORMAT, r->path, -1,
+                             "$.types[%u]: type %u (%.100s) contains itself", v - 1, c, bin->types[c].name);
+            else {
+                state[c] = 1;
+                stack[sp++] = c;
+            }
+        }
+    }
+    free(state);
+    free(stack);
+    free(next);
+    return rc;
+}
+
 static int read_types(rd *r)
 {
     cd_binary *bin = r->bin;
@@ -282,6 +331,8 @@ static int read_types(rd *r)
             } else if (strcmp(key, "size") == 0) {
                 if (cd_jp_u64(r->jp, &ty.size) < 0)
                     return -1;
+                if (ty.size > MAX_TYPE_SIZE)
+                    return fail_at(r, "a type larger than 2^48 bytes");
                 have_size = 1;
             } else if (strcmp(key, "elem") == 0 || strcmp(key, "key") == 0 || strcmp(key, "impl") == 0) {
                 uint32_t *dst = key[0] == 'e' ? &ty.elem : key[0] == 'k' ? &ty.key : &ty.impl;
@@ -322,12 +373,21 @@ static int read_types(rd *r)
             if (refs[j] >= bin->ntypes)
                 return cd_fail(r->err, CD_EFORMAT, r->path, -1, "$.types[%zu].%s: type %u does not exist",
                                i - 1, rn[j], refs[j]);
-        for (uint32_t f = 0; f < ty->nfields; f++)
-            if (bin->fields[ty->field0 + f].type >= bin->ntypes)
+        for (uint32_t f = 0; f < ty->nfields; f++) {
+            const cd_field *fd = &bin->fields[ty->field0 + f];
+            if (fd->type >= bin->ntypes)
                 return cd_fail(r->err, CD_EFORMAT, r->path, -1,
-                               "$.types[%zu].fields[%u].type: type %u does not exist", i - 1, f,
-                               bin->fields[ty->field0 + f].type);
+                               "$.types[%zu].fields[%u].type: type %u does not exist", i - 1, f, fd->type);
+            uint64_t fsize = fd->type ? bin->types[fd->type].size : 0;
+            if (fd->offset > ty->size || fsize > ty->size - fd->offset)
+                return cd_fail(r->err, CD_EFORMAT, r->path, -1,
+                               "$.types[%zu].fields[%u]: the field (offset %llu, %llu bytes) is not inside the type (%llu bytes)",
+                               i - 1, f, (unsigned long long)fd->offset, (unsigned long long)fsize,
+                               (unsigned long long)ty->size);
+        }
     }
+    if (check_containment(r) < 0)
+        return -1;
     size_t reported = bin->ndwarf_types;
     cd_binary_index_types(bin);
     bin->ndwarf_types = reported;
@@ -383,8 +443,10 @@ static int read_goroutines(rd *r)
                 while ((e = cd_jp_element(r->jp)) > 0) {
                     if (cd_jp_string(r->jp, &str, &len) < 0)
                         return -1;
-                    if (s->nframes >= CD_NONE32 - 1)
-                        return fail_at(r, "too many frames");
+                    if (!len)
+                        return fail_at(r, "a frame names its function: an empty string");
+                    if (s->nframes >= MAX_FRAMES)
+                        return fail_at(r, "more than %u frames in all", MAX_FRAMES);
                     CD_GROW(s->frames, r->frame_cap, s->nframes + 1);
                     cd_frame *f = &s->frames[s->nframes++];
                     memset(f, 0, sizeof *f);
@@ -480,15 +542,15 @@ static int read_roots(rd *r)
             return -1;
         if (!have_kind || !have_obj || !have_name)
             return missing(r, "roots", s->nroots, !have_kind ? "kind" : !have_obj ? "object" : "name");
-        if (rt.kind == CD_ROOT_FRAME) {
-            if (gi == CD_NONE32 || depth == CD_NONE32)
-                return missing(r, "roots", s->nroots, gi == CD_NONE32 ? "goroutine" : "depth");
+        if ((gi == CD_NONE32) != (depth == CD_NONE32))
+            return missing(r, "roots", s->nroots, gi == CD_NONE32 ? "goroutine" : "depth");
+        if (rt.kind == CD_ROOT_FRAME && gi != CD_NONE32) {
             if (depth >= s->goroutines[gi].nframes)
                 return cd_fail(r->err, CD_EFORMAT, r->path, -1,
                                "$.roots[%zu].depth: goroutine %u has %u frames", s->nroots, gi,
                                s->goroutines[gi].nframes);
             rt.frame = s->goroutines[gi].frame0 + depth;
-        } else if (gi != CD_NONE32 || depth != CD_NONE32) {
+        } else if (gi != CD_NONE32) {
             return cd_fail(r->err, CD_EFORMAT, r->path, -1,
                            "$.roots[%zu]: \"goroutine\" and \"depth\" are for frame roots", s->nroots);
         }
@@ -526,6 +588,10 @@ static int read_edges(rd *r, uint32_t o, uint32_t size)
             return r->err->kind ? -1 : fail_at(r, "an edge is [object, offset] or [object, offset, name]");
         if ((uint64_t)off + (uint64_t)s->ptr_size > size)
             return fail_at(r, "offset %u is not inside the object (%u bytes)", off, size);
+        if (off % (uint32_t)s->ptr_size)
+            return fail_at(r, "offset %u is not a multiple of the pointer size", off);
+        if (s->nedge > s->obj_edge[o] && s->edge_off[s->nedge - 1] >= off)
+            return fail_at(r, "offset %u: edges come in increasing offset order", off);
         int e = cd_jp_element(r->jp);
         if (e == 1) {
             if (cd_jp_string(r->jp, &str, &len) < 0)   /* the field's name: informative */
@@ -543,7 +609,6 @@ static int read_edges(rd *r, uint32_t o, uint32_t size)
         s->edge_off[s->nedge] = off;
         s->nedge++;
     }
-    (void)o;
     return k;
 }
 
@@ -677,6 +742,8 @@ static int read_objects(rd *r)
                 return cd_fail(r->err, CD_EFORMAT, r->path, -1,
                                "$.objects[%u].edges[%llu][1]: offset %u is inside the header", o,
                                (unsigned long long)(e - s->obj_edge[o]), s->edge_off[e]);
+        if (addr + size < addr)
+            return cd_fail(r->err, CD_EFORMAT, r->path, -1, "$.objects[%u]: the object runs past the end of memory", o);
         s->obj_addr[o] = addr;
         s->obj_size[o] = (uint32_t)size;
         s->obj_hdr[o] = (uint32_t)hdr;
@@ -711,6 +778,18 @@ static int finish(rd *r)
             return cd_fail(r->err, CD_EFORMAT, r->path, -1,
                            "$.goroutines[%zu].object: object %u does not exist (%zu objects)", i,
                            s->goroutines[i].gobj, s->nobj);
+    /* objects may not overlap (contexts are matched by address) */
+    uint32_t clash[2];
+    if (s->nobj && cd_snapshot_index(s, clash) < 0)
+        return cd_fail(r->err, CD_EFORMAT, r->path, -1,
+                       "$.objects[%u]: it overlaps object %u (0x%llx, %u bytes)", clash[1], clash[0],
+                       (unsigned long long)s->obj_addr[clash[0]], s->obj_size[clash[0]]);
+    free(s->by_addr);        /* not needed later (and goroutines come linked) */
+    free(s->sorted_addr);
+    free(s->page_first);
+    s->by_addr = NULL;
+    s->sorted_addr = NULL;
+    s->page_first = NULL;
     size_t n = s->nobj ? s->nobj : 1;
     t->obj_type = cd_calloc(n, sizeof *t->obj_type);
     t->obj_src = cd_calloc(n, sizeof *t->obj_src);

@@ -1,7 +1,7 @@
 /* snapjson_write.c — writes a typed JSON snapshot (snapjson.h) as it
  * walks the model: one line per type, goroutine, root and object, through
  * a 64 KiB buffer into zlib (gzip for ".gz", plain otherwise), to a
- * temporary file renamed when complete. Only the types the snapshot uses
+ * temporary file renamed when complete (output.c). Only the types the snapshot uses
  * are written, renumbered in their binary order. */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "output.h"
 #include "snapjson.h"
 #include "util.h"
 
@@ -20,12 +21,21 @@ typedef struct writer {
     char buf[65536];
     size_t n;
     int failed;
+    int errnum;           /* errno of the first failure, 0 if none known */
 } writer;
+
+static void w_failed(writer *w)
+{
+    if (!w->failed)
+        w->errnum = errno;
+    w->failed = 1;
+}
 
 static void w_flush(writer *w)
 {
+    errno = 0;
     if (w->n && !w->failed && gzwrite(w->gz, w->buf, (unsigned)w->n) != (int)w->n)
-        w->failed = 1;
+        w_failed(w);
     w->n = 0;
 }
 
@@ -311,21 +321,16 @@ int cd_snapjson_write(const char *path, const cd_snapshot *s, const cd_typing *t
     int to_stdout = strcmp(path, "-") == 0;
     size_t plen = strlen(path);
     int gzip = !to_stdout && plen > 3 && strcmp(path + plen - 3, ".gz") == 0;
-    char *tmp = NULL;
-    int fd;
-    if (to_stdout) {
-        fd = dup(1);
-    } else {
-        tmp = cd_malloc(plen + 32);
-        snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-        /* a new file (O_EXCL: never an existing file or a link's target) */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    }
-    if (fd < 0) {
-        free(tmp);
-        return cd_fail(err, CD_EIO, path, -1, "cannot write: %s", strerror(errno));
-    }
-    int gfd = dup(fd);
+    cd_out out;
+    memset(&out, 0, sizeof out);
+    out.fd = -1;
+    if (to_stdout)
+        out.fd = dup(1);
+    else if (cd_out_open(path, &out, err) < 0)
+        return -1;
+    if (out.fd < 0)
+        return cd_fail(err, CD_EIO, "standard output", -1, "cannot write: %s", strerror(errno));
+    int gfd = dup(out.fd);   /* gzclose closes its own */
     writer *w = cd_calloc(1, sizeof *w);
     w->gz = gfd >= 0 ? gzdopen(gfd, gzip ? "wb6" : "wT") : NULL;
     int rc = 0;
@@ -336,21 +341,19 @@ int cd_snapjson_write(const char *path, const cd_snapshot *s, const cd_typing *t
     } else {
         write_all(w, s, t, a, bin);
         w_flush(w);
+        errno = 0;
         if (gzclose(w->gz) != Z_OK)
-            w->failed = 1;
-        if (!to_stdout && fsync(fd) != 0)   /* on disk before the rename */
-            w->failed = 1;
+            w_failed(w);
         if (w->failed)
-            rc = cd_fail(err, CD_EIO, path, -1, "cannot write: %s", errno ? strerror(errno) : "write failed");
-    }
-    close(fd);
-    if (tmp) {
-        if (rc == 0 && rename(tmp, path) != 0)
-            rc = cd_fail(err, CD_EIO, path, -1, "cannot write: %s", strerror(errno));
-        if (rc != 0)
-            unlink(tmp);
-        free(tmp);
+            rc = cd_fail(err, CD_EIO, path, -1, "cannot write: %s",
+                         w->errnum ? strerror(w->errnum) : "write failed");
     }
     free(w);
+    if (to_stdout) {
+        close(out.fd);
+        return rc;
+    }
+    if (cd_out_close(&out, rc == 0, err) < 0)
+        rc = -1;
     return rc;
 }

@@ -71,6 +71,15 @@ for f in text json markdown html pprof dot; do
     "$CTXDIFF" -b "$BIN" -f $f -j 1 "$B" "$A" >"$T/2" 2>&1
     if cmp -s "$T/1" "$T/2"; then echo "ok: deterministic $f"; pass=$((pass + 1)); else echo "FAIL: $f output differs between runs"; fail=$((fail + 1)); fi
 done
+# -o to what is not a regular file writes in place, never replaces it: a
+# link to a device (as /dev/stdout is), a FIFO; convert too
+ln -s /dev/null "$T/null-link"
+"$CTXDIFF" -b "$BIN" -o "$T/null-link" "$B" "$A" && "$CTXDIFF" convert -b "$BIN" -o "$T/null-link" "$B" &&
+    [ -L "$T/null-link" ] && [ -c /dev/null ] && ok "-o through a link to a device writes in place" ||
+    bad "-o through a link to a device replaced it"
+mkfifo "$T/fifo" && { cat "$T/fifo" >"$T/fifo.out" & }
+"$CTXDIFF" -b "$BIN" -f json -o "$T/fifo" "$B" "$A"; wait
+[ -p "$T/fifo" ] && grep -q '"schema": "ctxdiff/1"' "$T/fifo.out" && ok "-o to a FIFO writes into it" || bad "-o to a FIFO"
 # nor on the hash seed (random per run): the go1.26 http pair has enough
 # type names to rehash the string tables, where a seed mismatch once split
 # growth rows (seeds 3 and 4 showed it, 1 did not)

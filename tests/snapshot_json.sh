@@ -128,6 +128,13 @@ mk reformatted.json 'import json,sys; print(json.dumps(json.load(open(sys.argv[1
 expect "any JSON layout reads" 0 "" -- "$T/reformatted.json" "$S"
 printf '{"ctxdiff_snapshot":1,"source":{"format":"heapdump","ptr_size":8},"binary":{},"types":[],"goroutines":[],"roots":[],"objects":[]}' >"$T/empty.json"
 expect "an empty snapshot" 0 "" -- "$T/empty.json" "$T/empty.json"
+R=tests/fuzz/regressions/snapjson
+expect "a member given twice" 2 '\$.objects\[0\].size: the member "size" is given twice' -- "$R/review-dupsize" "$S"
+expect "overlapping objects" 2 '\$.objects\[1\]: it overlaps object 0' -- "$R/review-overlapping-objects" "$S"
+expect "a type that contains itself" 2 'type 1 (x.T) contains itself' -- "$R/review-self-containing-type" "$S"
+expect "a field outside its type" 2 'is not inside the type' -- "$R/review-ks" "$S"
+expect "edges out of order" 2 'edges come in increasing offset order' -- "$R/review-edges-one-offset" "$S"
+expect "a frame root of no frame (a goroutine's closure context)" 0 "" -- "$R/handmade-frame-root-without-goroutine" "$R/handmade-frame-root-without-goroutine"
 expect "convert without -b" 2 "needs the binary" -- convert "$D/before.heapdump"
 expect "convert without a snapshot" 2 "convert needs one snapshot" -- convert -b "$D/leaky"
 expect "convert a profile" 2 "not a pprof profile" -- convert -b "$D/leaky" -o "$T/p.json" "$D/before.heap.pb.gz"
