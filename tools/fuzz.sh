@@ -147,7 +147,10 @@ run() {
     seeds "$h"
     mkdir -p "$CORPUS-$h" "$ART/$h"
     echo "== fuzz $h ${secs}s"
-    nice -n 10 "./$B/fuzz_$h" -max_total_time="$secs" -max_len="$(maxlen "$h")" \
+    dict=""
+    [ -f "tests/fuzz/$h.dict" ] && dict="-dict=tests/fuzz/$h.dict"
+    # shellcheck disable=SC2086
+    nice -n 10 "./$B/fuzz_$h" $dict -max_total_time="$secs" -max_len="$(maxlen "$h")" \
         -rss_limit_mb=2048 -timeout=30 -print_final_stats=1 \
         -artifact_prefix="$ART/$h/" "$@" \
         "$CORPUS-$h" "$B/seeds-$h"
