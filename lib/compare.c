@@ -19,22 +19,8 @@ json_t *cd_jstrn(const char *s, size_t n)
     size_t i = 0;
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        int ok = len > 0 && i + len <= n;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = ((unsigned char)s[i + k] >> 6) == 2;
-        if (ok && len == 2 && c < 0xc2)
-            ok = 0;  /* overlong */
-        if (ok && len == 3) {
-            unsigned c1 = (unsigned char)s[i + 1];
-            if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0))
-                ok = 0;  /* overlong, surrogate */
-        }
-        if (ok && len == 4) {
-            unsigned c1 = (unsigned char)s[i + 1];
-            if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90))
-                ok = 0;
-        }
+        size_t len = cd_utf8_seq((const unsigned char *)s + i, n - i);
+        int ok = len > 0;
         if (!ok || (len == 1 && (c < 0x20 || c == 0x7f))) {
             b[i] = '?';
             i++;

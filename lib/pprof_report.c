@@ -259,19 +259,8 @@ static json_t *jstr(const char *s)
     size_t o = 0;
     const unsigned char *p = (const unsigned char *)s;
     for (size_t i = 0; i < n;) {
-        unsigned c = p[i];
-        size_t k = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                 : (c >> 3) == 30 ? 4 : 0;
-        int ok = k > 0 && i + k <= n;
-        for (size_t j2 = 1; ok && j2 < k; j2++)
-            ok = (p[i + j2] & 0xc0) == 0x80;
-        if (ok && k > 1) {
-            char tmp[5] = { 0 };
-            memcpy(tmp, p + i, k);
-            json_t *t = json_string(tmp);
-            ok = t != NULL;
-            json_decref(t);
-        }
+        size_t k = cd_utf8_seq(p + i, n - i);
+        int ok = k > 0;
         if (ok) {
             memcpy(out + o, p + i, k);
             o += k;

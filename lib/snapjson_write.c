@@ -67,19 +67,12 @@ static void w_printf(writer *w, const char *fmt, ...)
 static void w_str(writer *w, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *end = p + strlen((const char *)p);
     w_put(w, "\"", 1);
     while (*p) {
         unsigned char c = *p;
-        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        size_t len = cd_utf8_seq(p, (size_t)(end - p));
         int ok = len > 0;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = (p[k] >> 6) == 2;
-        if (ok && len == 2 && c < 0xc2)
-            ok = 0;
-        if (ok && len == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
-            ok = 0;
-        if (ok && len == 4 && ((c == 0xf0 && p[1] < 0x90) || c > 0xf4 || (c == 0xf4 && p[1] >= 0x90)))
-            ok = 0;
         if (!ok) {
             w_put(w, "?", 1);
             p++;

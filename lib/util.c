@@ -174,3 +174,23 @@ void cd_map64_free(cd_map64 *m)
     m->vals = NULL;
     m->cap = m->len = 0;
 }
+
+size_t cd_utf8_seq(const unsigned char *p, size_t n)
+{
+    if (!n)
+        return 0;
+    unsigned c = p[0];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (!len || len > n)
+        return 0;
+    for (size_t k = 1; k < len; k++)
+        if ((p[k] >> 6) != 2)
+            return 0;
+    if (len == 2 && c < 0xc2)
+        return 0;   /* overlong */
+    if (len == 3 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
+        return 0;   /* overlong, surrogate */
+    if (len == 4 && ((c == 0xf0 && p[1] < 0x90) || c > 0xf4 || (c == 0xf4 && p[1] >= 0x90)))
+        return 0;   /* overlong, past U+10FFFF */
+    return len;
+}

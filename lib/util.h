@@ -32,6 +32,11 @@ uint64_t cd_hash_bytes(const void *p, size_t n, uint64_t seed);
 /* Random per process (same in every thread): seeds the hash tables. */
 uint64_t cd_hash_seed(void);
 
+/* Length (1-4) of the valid UTF-8 sequence at p (n bytes available), 0
+ * if the bytes there are not one (bad lead or continuation, overlong,
+ * surrogate, past U+10FFFF). */
+size_t cd_utf8_seq(const unsigned char *p, size_t n);
+
 /* Open-addressing map u64 -> u32 (keys must not be 0). Used for address
  * lookups (itab -> type, type address -> type id, ...). */
 typedef struct cd_map64 {
