@@ -11,7 +11,7 @@
 #   target in tests/test_pprof_fuzz.c; goroutine_text, tests/fuzz/
 #   fuzz_goroutine_text.c, also compares each input with real profiles)
 #   fuzz.sh --build          only build
-#   fuzz.sh --smoke SECONDS  CI smoke run: every harness SECONDS/5 seconds;
+#   fuzz.sh --smoke SECONDS  CI smoke run: SECONDS shared by the harnesses;
 #                            prints SKIP (exit 77, meson's skip) without
 #                            clang/libFuzzer; replays the kept crashers too
 # Needs clang and libfuzzer-14-dev (Debian 12; tools/deps.sh installs them).
@@ -166,7 +166,7 @@ case ${1:-} in
         exit 77   # meson's SKIP
     fi
     build
-    per=$((secs / 5))
+    per=$((secs / $(echo $HARNESSES | wc -w)))
     [ "$per" -ge 1 ] || per=1
     # a fresh corpus each time, apart from the long runs' corpora: the smoke
     # run proves the harnesses run and the seeds and quick mutations do not crash
