@@ -4,7 +4,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 sh tools/deps.sh
-sh tools/build.sh build
+sh tools/build.sh build -Dbuildtype=debugoptimized
 D=testdata/go1.19/leaky
 echo "\$ ctxdiff -b $D/leaky $D/before.heapdump $D/after.heapdump" >&2
 exec build/cli/ctxdiff -b $D/leaky $D/before.heapdump $D/after.heapdump
