@@ -257,12 +257,18 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
     size_t gcap = 0;
     for (int side = 0; side < NSIDES; side++) {
         const cd_analysis *a = sd[side]->a;
+        cd_map64 seen = {0};   /* (signature id, kind, verdict) of this side -> joint key */
         for (size_t i = 0; i < a->nctx; i++) {
             const cd_ctx *c = &a->ctxs[i];
-            const char *sig = cd_strtab_get(&a->names, c->signature);
-            char buf[8192];
-            snprintf(buf, sizeof buf, "%d|%d|%s", c->kind, c->verdict, sig);
-            uint32_t k = cd_strtab_add(&keys, buf, strlen(buf));
+            uint64_t sk = ((uint64_t)c->signature << 16 | (uint64_t)c->kind << 8 | c->verdict) + 1;
+            uint32_t k;
+            if (!cd_map64_get(&seen, sk, &k)) {
+                const char *sig = cd_strtab_get(&a->names, c->signature);
+                char buf[8192];
+                snprintf(buf, sizeof buf, "%d|%d|%s", c->kind, c->verdict, sig);
+                k = cd_strtab_add(&keys, buf, strlen(buf));
+                cd_map64_put(&seen, sk, k);
+            }
             size_t old = gcap;
             CD_GROW(gid_of, gcap, keys.n);
             if (gcap != old)
@@ -290,6 +296,7 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
                 }
             }
         }
+        cd_map64_free(&seen);
     }
     /* the group of each context of after (for the retained total) */
     uint32_t *gidx = cd_malloc((sd[1]->a->nctx + 1) * sizeof *gidx);
