@@ -24,23 +24,7 @@
 #include "ctxdiff.h"
 #include "report.h"
 
-static int npass, nfail;
-
-static void check(int ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void check(int ok, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    printf("%s - ", ok ? "ok" : "FAIL");
-    vprintf(fmt, ap);
-    printf("\n");
-    va_end(ap);
-    if (ok)
-        npass++;
-    else
-        nfail++;
-    fflush(stdout);
-}
+#include "check.h"
 
 #define D19 "testdata/go1.19/leaky/"
 
