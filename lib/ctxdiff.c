@@ -164,7 +164,8 @@ static int check_binary(const cd_binary *bin, const cd_snapshot *s, cd_error *er
     return 0;
 }
 
-/* Heap dumps and core files: the same pipeline from the snapshot model on. */
+/* Heap dumps, core files and typed JSON snapshots: the same pipeline from
+ * the snapshot model on (JSON snapshots come typed). */
 /* Typing and analysis of one snapshot (a thread's work). */
 typedef struct side_job {
     cd_snapshot *s;
@@ -191,7 +192,7 @@ static void *side_thread(void *arg)
 /* kind: what the pair is */
 enum { PAIR_HEAPDUMPS, PAIR_CORES, PAIR_JSON };
 
-static int compare_heapdumps(const ctxdiff_options *o, ctxdiff_report *r, int kind, cd_error *err)
+static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int kind, cd_error *err)
 {
     cd_binary *bin = NULL;
     const int cores = kind == PAIR_CORES, json = kind == PAIR_JSON;
@@ -428,7 +429,7 @@ int ctxdiff_compare(const ctxdiff_options *o, ctxdiff_report **out, cd_error *er
     r->top = o->top;
     r->paths = o->paths;
     int rc = f[0] == CTXDIFF_FMT_PPROF ? compare_profiles(o, r, err)
-             : compare_heapdumps(o, r, f[0] == CTXDIFF_FMT_CORE ? PAIR_CORES
+             : compare_snapshots(o, r, f[0] == CTXDIFF_FMT_CORE ? PAIR_CORES
                                        : f[0] == CTXDIFF_FMT_JSON ? PAIR_JSON : PAIR_HEAPDUMPS, err);
     progress(o, NULL, 0, 0);
     if (rc < 0) {

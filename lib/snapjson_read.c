@@ -4,7 +4,8 @@
  * a fixed order (ctxdiff_snapshot, source, binary, types, goroutines,
  * roots, objects), so each reference is checked as soon as what it names
  * is known; references to objects (which come last) are checked at the
- * end. Unknown members are errors, as the JSON Schema says. */
+ * end. Unknown members are errors, as the JSON Schema says; a repeated
+ * member is refused by jsonpull.c. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -435,9 +436,7 @@ static int read_goroutines(rd *r)
                     return -1;
             } else if (strcmp(key, "frames") == 0) {
                 int e;
-                if (have_frames)
-                    return fail_at(r, "\"frames\" given twice");
-                have_frames = 1;
+                have_frames = 1;   /* a repeated member is jsonpull's error */
                 if (cd_jp_begin_array(r->jp) < 0)
                     return -1;
                 while ((e = cd_jp_element(r->jp)) > 0) {
@@ -714,13 +713,9 @@ static int read_objects(rd *r)
             } else if (strcmp(key, "edges") == 0) {
                 if (!have_size)
                     return fail_at(r, "\"size\" must come before \"edges\"");
-                if (s->nedge != s->obj_edge[o])
-                    return fail_at(r, "\"edges\" given twice");
                 if (read_edges(r, o, (uint32_t)size) < 0)
                     return -1;
             } else if (strcmp(key, "context") == 0) {
-                if (t->nfacts && t->facts[t->nfacts - 1].obj == o)
-                    return fail_at(r, "\"context\" given twice");
                 if (read_context(r, o) < 0)
                     return -1;
             } else {
