@@ -7,6 +7,7 @@
 
 #include "analysis.h"
 #include "graph.h"
+#include "sort.h"
 #include "util.h"
 
 
@@ -182,7 +183,7 @@ typedef struct walker {
     hop *hops; size_t hcap;
     sbuf sig;
     sigmemo *memo; size_t nmemo, memocap;   /* per object on a context's path */
-    cd_map64 memo_index;                     /* object + 1 -> memo index */
+    uint32_t *memo_at;                       /* object -> memo index, CD_NONE32 none */
     uint32_t *chain; size_t chaincap;
     uint64_t hop_budget;   /* holder hops left for all contexts (see HOLDER_HOPS) */
 } walker;
@@ -222,7 +223,7 @@ char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
         v = a->parent[v];
         nh++;
     }
-    uint32_t root = a->root_of[v];
+    uint32_t root = cd_root_of(a, v);
     const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
     int rkind = root != CD_NONE32 ? s->roots[root].kind : 0;
     static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
@@ -242,7 +243,7 @@ char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
             continue;
         }
         char field[512];
-        edge_field(a, o, a->parent_edge[next], field, sizeof field);
+        edge_field(a, o, cd_parent_edge(a, next), field, sizeof field);
         sb_add(&p, "%s\t%s\t0x%llx\n", type_key(a, o), field, (unsigned long long)s->obj_addr[o]);
     }
     sb_add(&p, "%s\t%s\t0x%llx\n", cd_ctx_kind_name(c->kind),
@@ -264,7 +265,7 @@ static const sigmemo *sig_of(walker *w, uint32_t o)
 {
     cd_analysis *a = w->a;
     uint32_t idx;
-    if (cd_map64_get(&w->memo_index, (uint64_t)o + 1, &idx))
+    if ((idx = w->memo_at[o]) != CD_NONE32)
         return &w->memo[idx];
     /* climb to the first object with a memo, or the root */
     size_t n = 0;
@@ -273,7 +274,7 @@ static const sigmemo *sig_of(walker *w, uint32_t o)
         CD_GROW(w->chain, w->chaincap, n + 1);
         w->chain[n++] = v;
         uint32_t p = a->parent[v];
-        if (p == CD_NONE32 || cd_map64_get(&w->memo_index, (uint64_t)p + 1, &idx))
+        if (p == CD_NONE32 || w->memo_at[p] != CD_NONE32)
             break;
         v = p;
     }
@@ -284,7 +285,7 @@ static const sigmemo *sig_of(walker *w, uint32_t o)
         sigmemo m;
         w->sig.n = 0;
         if (p == CD_NONE32) {
-            uint32_t root = a->root_of[x];
+            uint32_t root = cd_root_of(a, x);
             char rnorm[1024];
             root_name(a, root, rnorm, sizeof rnorm);
             int rkind = root != CD_NONE32 ? a->s->roots[root].kind : 0;
@@ -301,11 +302,11 @@ static const sigmemo *sig_of(walker *w, uint32_t o)
             if (m.in_sync)
                 sb_add(&w->sig, " -> sync.Map[key]");
         } else {
-            cd_map64_get(&w->memo_index, (uint64_t)p + 1, &idx);
+            idx = w->memo_at[p];
             m = w->memo[idx];
             const char *base = cd_strtab_get(&a->names, m.sig);
             sb_add(&w->sig, "%s", base);
-            uint64_t e = a->parent_edge[x];
+            uint64_t e = cd_parent_edge(a, x);
             char field[512];
             edge_field(a, p, e, field, sizeof field);
             const char *tk = type_key(a, p);
@@ -342,11 +343,10 @@ static const sigmemo *sig_of(walker *w, uint32_t o)
         m.sig = cd_strtab_add(&a->names, w->sig.p ? w->sig.p : "", w->sig.n);
         CD_GROW(w->memo, w->memocap, w->nmemo + 1);
         w->memo[w->nmemo] = m;
-        cd_map64_put(&w->memo_index, (uint64_t)x + 1, (uint32_t)w->nmemo);
+        w->memo_at[x] = (uint32_t)w->nmemo;
         w->nmemo++;
     }
-    cd_map64_get(&w->memo_index, (uint64_t)o + 1, &idx);
-    return &w->memo[idx];
+    return &w->memo[w->memo_at[o]];
 }
 
 #define HOLDER_HOPS 10000   /* how far back the holder is looked for */
@@ -385,7 +385,7 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
         if (w->hop_budget)
             w->hop_budget--;
         uint32_t o = a->parent[v];
-        uint64_t e = a->parent_edge[v];
+        uint64_t e = cd_parent_edge(a, v);
         CD_GROW(w->hops, w->hcap, nh + 1);
         w->hops[nh++] = (hop){o, e};
         v = o;
@@ -405,7 +405,7 @@ static void describe_path(walker *w, cd_ctx *c, uint32_t timer_obj)
                           a->t->obj_array[o], field, sizeof field);
         if (pc && strncmp(field, ".children", 9) == 0) {
             /* name the parent by what holds it directly, else by its type */
-            if (a->parent[o] == CD_NONE32 && a->root_of[o] != CD_NONE32)
+            if (a->parent[o] == CD_NONE32 && cd_root_of(a, o) != CD_NONE32)
                 snprintf(holder_buf, sizeof holder_buf, "%s.children", rnorm);
             else
                 snprintf(holder_buf, sizeof holder_buf, "(*%s).children", type_key(a, o));
@@ -494,7 +494,7 @@ static int ctx_facts(const cd_snapshot *s, const cd_typing *t, const ctx_layout 
     return 0;
 }
 
-static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
+static void model_contexts(cd_analysis *a, cd_error *err)
 {
     const cd_snapshot *s = a->s;
     const cd_typing *t = a->t;
@@ -510,7 +510,7 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
     const int ps = s->ptr_size;
     size_t fcur = 0;
     for (uint32_t o = 0; o < s->nobj; o++) {
-        if (!a->reached[o] || t->obj_array[o] || !t->obj_btype[o] ||
+        if (!cd_reached(a, o) || t->obj_array[o] || !t->obj_btype[o] ||
             (t->obj_btype[o] & CD_CLOSURE_BIT))
             continue;
         int kind = find_kind(&L, t->obj_btype[o]);
@@ -553,6 +553,9 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
             c->parent_canceled = a->ctxs[ctx_of[c->parent] - 1].canceled;
         else
             c->parent = c->parent != CD_NONE32 && ctx_of[c->parent] ? c->parent : CD_NONE32;
+        c->size = s->obj_size[c->obj];
+        c->addr = s->obj_addr[c->obj];
+        c->parent_addr = c->parent != CD_NONE32 ? s->obj_addr[c->parent] : 0;
     }
     /* watchers: goroutines parked in a channel receive or select on a
        context's done channel: the channel of one of their sudogs
@@ -603,16 +606,23 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
         a->g_watch[gi] = 1;
     }
     free(last_g);
+    /* the contexts' retained sizes are all that is needed of retained[]:
+       its memory goes before the path memo takes as much */
+    for (size_t i = 0; i < a->nctx; i++)
+        a->ctxs[i].retained = a->retained ? a->retained[a->ctxs[i].obj] : s->obj_size[a->ctxs[i].obj];
+    free(a->retained);
+    a->retained = NULL;
     walker w = {0};
     w.a = a;
     w.L = &L;
-    w.idom = idom;
+    w.idom = a->idom;
     w.ctx_of = ctx_of;
     w.hop_budget = 20 * (uint64_t)s->nobj + 1000000;
+    w.memo_at = cd_malloc((s->nobj ? s->nobj : 1) * sizeof *w.memo_at);
+    memset(w.memo_at, 0xff, (s->nobj ? s->nobj : 1) * sizeof *w.memo_at);
     for (size_t i = 0; i < a->nctx; i++) {
         cd_ctx *c = &a->ctxs[i];
         describe_path(&w, c, timer_of[i]);
-        c->retained = a->retained ? a->retained[c->obj] : s->obj_size[c->obj];
         if (c->canceled)
             c->verdict = CD_V_CANCELED_RETAINED;
         else if (c->parent_canceled)
@@ -630,112 +640,173 @@ static void model_contexts(cd_analysis *a, uint32_t *idom, cd_error *err)
     free(w.sig.p);
     free(w.memo);
     free(w.chain);
-    cd_map64_free(&w.memo_index);
+    free(w.memo_at);
     free(ctx_of);
     free(timer_of);
     cd_map64_free(&done_chan);
 }
 
-int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
-               const cd_analysis_options *opt, cd_analysis **out, cd_error *err)
+uint32_t cd_root_of(const cd_analysis *a, uint32_t o)
+{
+    size_t lo = 0, hi = a->nroot_objs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (a->root_obj[mid] < o)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < a->nroot_objs && a->root_obj[lo] == o ? a->root_slot[lo] : CD_NONE32;
+}
+
+int cd_analyze_graph(const cd_snapshot *s, const cd_analysis_options *opt, cd_analysis **out)
 {
     cd_analysis *a = cd_calloc(1, sizeof *a);
     size_t n = s->nobj ? s->nobj : 1;
     a->s = s;
-    a->t = t;
-    a->bin = bin;
     cd_strtab_init(&a->names);
-    a->g_watch = cd_calloc(s->ngoroutines + 1, 1);
 
-    /* roots in slot order; the first slot that holds an object names it */
-    a->root_of = cd_malloc(n * sizeof *a->root_of);
-    memset(a->root_of, 0xff, n * sizeof *a->root_of);
+    /* roots in slot order; the first slot that holds an object names it.
+       Globals first, then goroutines and the rest: at equal distance a
+       path names the global, which does not change from dump to dump.
+       BFS marks them (parent[] doubles as the seen mark here). */
+    a->parent = cd_malloc(n * sizeof *a->parent);
+    memset(a->parent, 0xff, n * sizeof *a->parent);
     uint32_t *roots = cd_malloc((s->nroots + 1) * sizeof *roots);
+    uint64_t *pairs = cd_malloc((s->nroots + 1) * sizeof *pairs);  /* object << 32 | slot */
     size_t nr = 0;
-    /* globals first, then goroutines and the rest: at equal distance a
-       path names the global, which does not change from dump to dump */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < s->nroots; i++) {
             int global = s->roots[i].kind == CD_ROOT_DATA || s->roots[i].kind == CD_ROOT_BSS;
             if (global != (pass == 0))
                 continue;
             uint32_t d = s->roots[i].dst;
-            if (a->root_of[d] == CD_NONE32) {
-                a->root_of[d] = (uint32_t)i;
+            if (a->parent[d] == CD_NONE32) {
+                a->parent[d] = 0;
+                pairs[nr] = (uint64_t)d << 32 | (uint32_t)i;
                 roots[nr++] = d;
             }
         }
+    /* the root index, sparse: most objects are not roots */
+    uint32_t *perm = cd_malloc((nr + 1) * sizeof *perm);
+    cd_sort_u64_index(pairs, nr, perm);
+    a->root_obj = cd_malloc((nr + 1) * sizeof *a->root_obj);
+    a->root_slot = cd_malloc((nr + 1) * sizeof *a->root_slot);
+    for (size_t k = 0; k < nr; k++) {
+        a->root_obj[k] = (uint32_t)(pairs[perm[k]] >> 32);
+        a->root_slot[k] = (uint32_t)pairs[perm[k]];
+    }
+    a->nroot_objs = nr;
+    free(perm);
+    free(pairs);
+
     cd_csr g = {(uint32_t)s->nobj, s->obj_edge, s->edge_dst};
-    a->parent = cd_malloc(n * sizeof *a->parent);
-    a->parent_edge = cd_malloc(n * sizeof *a->parent_edge);
+    a->parent_slot = cd_malloc(n * sizeof *a->parent_slot);
     uint32_t *order = cd_malloc(n * sizeof *order);
-    size_t nreach = cd_graph_bfs(&g, roots, nr, a->parent, a->parent_edge, NULL, order);
-    a->reached = cd_calloc(n, 1);
+    size_t nreach = cd_graph_bfs(&g, roots, nr, a->parent, a->parent_slot, NULL, order);
+    a->reached = cd_calloc(n / 8 + 1, 1);
     for (size_t i = 0; i < nreach; i++) {
         uint32_t o = order[i];
-        a->reached[o] = 1;
-        a->reach_objs++;
+        a->reached[o >> 3] |= (uint8_t)(1u << (o & 7));
         a->reach_bytes += s->obj_size[o];
-        if (t->obj_type[o]) {
+    }
+    free(order);
+    a->reach_objs = nreach;
+    a->garbage_objs = s->nobj - a->reach_objs;
+    a->garbage_bytes = s->bytes_total - a->reach_bytes;
+
+    if (!(opt && opt->no_dominators)) {
+        a->idom = cd_malloc(n * sizeof *a->idom);
+        cd_graph_dominators(&g, roots, nr, a->idom);
+        a->retained = cd_malloc(n * sizeof *a->retained);
+        cd_graph_retained((uint32_t)s->nobj, a->idom, s->obj_size, a->retained, NULL);
+    }
+    free(roots);
+    *out = a;
+    return 0;
+}
+
+/* The nearest context that strictly dominates each context: up the
+ * dominator tree to the first context, remembering the answer for every
+ * node passed (they share it), so all walks together are O(objects). */
+static void dominating_contexts(cd_analysis *a)
+{
+    const cd_snapshot *s = a->s;
+    size_t n = s->nobj ? s->nobj : 1;
+    const uint32_t UNSET = CD_NONE32 - 1;
+    uint32_t *near = cd_malloc(n * sizeof *near);   /* object -> dominating ctx index */
+    uint32_t *ctx_at = cd_malloc(n * sizeof *ctx_at);
+    for (size_t v = 0; v < s->nobj; v++)
+        near[v] = ctx_at[v] = UNSET;
+    for (size_t i = 0; i < a->nctx; i++)
+        ctx_at[a->ctxs[i].obj] = (uint32_t)i;
+    for (size_t i = 0; i < a->nctx; i++) {
+        uint32_t x = a->idom[a->ctxs[i].obj];
+        while (x < s->nobj && ctx_at[x] == UNSET && near[x] == UNSET)
+            x = a->idom[x];
+        uint32_t answer = x >= s->nobj ? CD_NONE32 : ctx_at[x] != UNSET ? ctx_at[x] : near[x];
+        for (uint32_t y = a->idom[a->ctxs[i].obj]; y != x; y = a->idom[y])
+            near[y] = answer;
+        a->ctxs[i].dom_ctx = answer;
+    }
+    free(near);
+    free(ctx_at);
+}
+
+int cd_analyze_contexts(cd_analysis *a, const cd_typing *t, cd_binary *bin, cd_error *err)
+{
+    const cd_snapshot *s = a->s;
+    a->t = t;
+    a->bin = bin;
+    a->g_watch = cd_calloc(s->ngoroutines + 1, 1);
+    for (uint32_t o = 0; o < s->nobj; o++)
+        if (t->obj_type[o] && cd_reached(a, o)) {
             a->typed_objs++;
             a->typed_bytes += s->obj_size[o];
         }
-    }
-    a->garbage_objs = s->nobj - a->reach_objs;
-    a->garbage_bytes = s->bytes_total - a->reach_bytes;
     for (size_t i = 0; i < s->ngoroutines; i++)
         if (s->goroutines[i].status == 4 && !s->goroutines[i].system)
             a->parked_goroutines++;
-
-    uint32_t *idom = NULL;
-    if (!(opt && opt->no_dominators)) {
-        idom = cd_malloc(n * sizeof *idom);
-        cd_graph_dominators(&g, roots, nr, idom);
-        uint64_t *size = cd_malloc(n * sizeof *size);
-        for (size_t i = 0; i < s->nobj; i++)
-            size[i] = s->obj_size[i];
-        a->retained = cd_malloc(n * sizeof *a->retained);
-        cd_graph_retained((uint32_t)s->nobj, idom, size, a->retained);
-        free(size);
-    }
-    free(roots);
-    model_contexts(a, idom, err);
-    /* the nearest context that dominates each context: idom[v] is reached
-       before v in BFS order, so one pass in that order finds them all */
-    if (idom && a->nctx) {
-        uint32_t *near = cd_malloc(n * sizeof *near);  /* object -> dominating ctx index */
-        uint32_t *ctx_at = cd_malloc(n * sizeof *ctx_at);
-        memset(ctx_at, 0xff, n * sizeof *ctx_at);
-        for (size_t i = 0; i < a->nctx; i++)
-            ctx_at[a->ctxs[i].obj] = (uint32_t)i;
-        for (size_t i = 0; i < nreach; i++) {
-            uint32_t v = order[i], d = idom[v];
-            near[v] = d == CD_NONE32 || d >= s->nobj ? CD_NONE32
-                      : ctx_at[d] != CD_NONE32 ? ctx_at[d] : near[d];
-        }
-        for (size_t i = 0; i < a->nctx; i++)
-            a->ctxs[i].dom_ctx = near[a->ctxs[i].obj];
-        free(near);
-        free(ctx_at);
+    model_contexts(a, err);
+    if (a->idom && a->nctx) {
+        dominating_contexts(a);
     } else {
         for (size_t i = 0; i < a->nctx; i++)
             a->ctxs[i].dom_ctx = CD_NONE32;
     }
-    free(order);
-    free(idom);
-    *out = a;
+    /* the contexts have their figures: the per-object arrays can go */
+    free(a->idom);
+    a->idom = NULL;
+    free(a->retained);
+    a->retained = NULL;
     return 0;
+}
+
+int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
+               const cd_analysis_options *opt, cd_analysis **out, cd_error *err)
+{
+    if (cd_analyze_graph(s, opt, out) < 0)
+        return -1;
+    return cd_analyze_contexts(*out, t, bin, err);
+}
+
+void cd_analysis_release(cd_analysis *a)
+{
+    free(a->parent); a->parent = NULL;
+    free(a->parent_slot); a->parent_slot = NULL;
+    free(a->root_obj); a->root_obj = NULL;
+    free(a->root_slot); a->root_slot = NULL;
+    a->nroot_objs = 0;
+    free(a->reached); a->reached = NULL;
+    free(a->idom); a->idom = NULL;
+    free(a->retained); a->retained = NULL;
 }
 
 void cd_analysis_free(cd_analysis *a)
 {
     if (!a)
         return;
-    free(a->parent);
-    free(a->parent_edge);
-    free(a->root_of);
-    free(a->reached);
-    free(a->retained);
+    cd_analysis_release(a);
     free(a->ctxs);
     free(a->g_watch);
     cd_strtab_free(&a->names);

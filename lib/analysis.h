@@ -37,6 +37,9 @@ const char *cd_ctx_kind_name(int k);     /* "context.cancelCtx", ... */
 
 typedef struct cd_ctx {
     uint32_t obj;
+    uint32_t size;            /* the object's bytes */
+    uint64_t addr;            /* its address, and its parent context's (0 if none): */
+    uint64_t parent_addr;     /* contexts are matched across snapshots by them */
     uint8_t kind;             /* enum cd_ctx_kind */
     uint8_t canceled;
     uint8_t timer_pending;
@@ -56,13 +59,16 @@ typedef struct cd_ctx {
 
 typedef struct cd_analysis {
     const cd_snapshot *s;
-    const cd_typing *t;
+    const cd_typing *t;       /* set by cd_analyze_contexts */
     cd_binary *bin;
     uint32_t *parent;         /* BFS predecessor, CD_NONE32 for roots/unreachable */
-    uint64_t *parent_edge;    /* edge index, UINT64_MAX for roots */
-    uint32_t *root_of;        /* per object: first root slot holding it, CD_NONE32 */
-    uint8_t *reached;         /* per object: 1 if reachable */
-    uint64_t *retained;       /* per object retained bytes (dominator tree) */
+    uint32_t *parent_slot;    /* which out-edge of the parent (cd_parent_edge) */
+    uint32_t *root_obj;       /* objects a root holds, ascending (cd_root_of) */
+    uint32_t *root_slot;      /* parallel: the first root slot holding it */
+    size_t nroot_objs;
+    uint8_t *reached;         /* bitmap: object reachable (cd_reached) */
+    uint32_t *idom;           /* immediate dominators, until the contexts are modelled */
+    uint64_t *retained;       /* per object retained bytes, until then too */
     uint64_t reach_objs, reach_bytes, typed_bytes, typed_objs;
     uint64_t garbage_objs, garbage_bytes;
     size_t parked_goroutines;
@@ -75,9 +81,36 @@ typedef struct cd_analysis_options {
     int no_dominators;        /* skip retained sizes */
 } cd_analysis_options;
 
+/* The analysis in two halves that can run at the same time as typing:
+ * cd_analyze_graph needs only the snapshot (reachability, shortest paths,
+ * dominators, retained sizes); cd_analyze_contexts then models the
+ * contexts with the snapshot's typing (and frees the per-object dominator
+ * arrays: later stages need only the contexts' figures). cd_analyze does
+ * both. Each returns 0 or -1 (err set). */
+int cd_analyze_graph(const cd_snapshot *s, const cd_analysis_options *opt, cd_analysis **out);
+int cd_analyze_contexts(cd_analysis *a, const cd_typing *t, cd_binary *bin, cd_error *err);
 int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
                const cd_analysis_options *opt, cd_analysis **out, cd_error *err);
 void cd_analysis_free(cd_analysis *a);
+/* Free the per-object arrays (paths, reachability): what stays is the
+ * contexts, their names and the figures. cd_ctx_path no longer works. */
+void cd_analysis_release(cd_analysis *a);
+
+static inline int cd_reached(const cd_analysis *a, uint32_t o)
+{
+    return a->reached[o >> 3] >> (o & 7) & 1;
+}
+
+/* The edge from o's BFS parent to o, UINT64_MAX for roots and garbage. */
+static inline uint64_t cd_parent_edge(const cd_analysis *a, uint32_t o)
+{
+    uint32_t p = a->parent[o];
+    return p == CD_NONE32 ? UINT64_MAX : a->s->obj_edge[p] + a->parent_slot[o];
+}
+
+/* The first root slot (index in s->roots) that holds object o, CD_NONE32
+ * if none. */
+uint32_t cd_root_of(const cd_analysis *a, uint32_t o);
 
 /* A root name without its goroutine id ("goroutine 42 main.f ctx" ->
  * "goroutine main.f ctx"): ids differ between dumps. */

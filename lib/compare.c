@@ -115,33 +115,19 @@ static json_t *growth_json(const cd_side *sd[NSIDES])
     size_t cap = 0;
     uint32_t untyped = cd_strtab_add(&names, "(untyped)", 9);
     for (int side = 0; side < NSIDES; side++) {
-        const cd_snapshot *s = sd[side]->s;
-        const cd_typing *t = sd[side]->t;
-        const cd_analysis *a = sd[side]->a;
-        /* map this side's type keys to joint ids */
-        uint32_t *joint = cd_calloc(t->names.n + 1, sizeof *joint);
-        for (uint32_t o = 0; o < s->nobj; o++) {
-            if (!a->reached[o])
+        const cd_side *d = sd[side];
+        for (size_t k = 0; k < d->ntypes; k++) {
+            if (!d->type_count[k])
                 continue;
-            uint32_t k = t->obj_type[o];
-            uint32_t id;
-            if (!k) {
-                id = untyped;
-            } else {
-                if (!joint[k]) {
-                    const char *nm = cd_strtab_get(&t->names, k);
-                    joint[k] = cd_strtab_add(&names, nm, strlen(nm)) + 1;
-                }
-                id = joint[k] - 1;
-            }
+            const char *nm = cd_strtab_get(&d->t->names, (uint32_t)k);
+            uint32_t id = k ? cd_strtab_add(&names, nm, strlen(nm)) : untyped;
             size_t old = cap;
             CD_GROW(rows, cap, names.n);
             if (cap != old)
                 memset(rows + old, 0, (cap - old) * sizeof *rows);
-            rows[id].count[side]++;
-            rows[id].bytes[side] += s->obj_size[o];
+            rows[id].count[side] += (int64_t)d->type_count[k];
+            rows[id].bytes[side] += (int64_t)d->type_bytes[k];
         }
-        free(joint);
     }
     size_t n = names.n;
     size_t old = cap;
@@ -186,7 +172,7 @@ typedef struct group {
     int64_t survived, fresh;
     const char *holder;         /* from the side that has an example */
     const char *signature;
-    const cd_analysis *ex_a;    /* side the examples come from */
+    const cd_side *ex_sd;       /* side the examples come from */
     uint32_t ex_first;          /* first context index there */
 } group;
 
@@ -284,12 +270,12 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
             }
             group *g = &groups[gid_of[k] - 1];
             g->count[side]++;
-            g->bytes[side] += a->s->obj_size[c->obj];
+            g->bytes[side] += c->size;
             g->retained[side] += (int64_t)c->retained;
             g->watchers[side] += c->watchers;
-            if (side == 1 || !g->ex_a) {
-                if (!g->ex_a || (side == 1 && g->ex_a != a)) {
-                    g->ex_a = a;
+            if (side == 1 || !g->ex_sd) {
+                if (!g->ex_sd || (side == 1 && g->ex_sd != sd[side])) {
+                    g->ex_sd = sd[side];
                     g->ex_first = (uint32_t)i;
                     g->holder = cd_strtab_get(&a->names, c->holder);
                     g->signature = cd_strtab_get(&a->names, c->signature);
@@ -311,18 +297,16 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
     const cd_analysis *A = sd[0]->a, *B = sd[1]->a;
     cd_map64 before = {0};
     for (size_t i = 0; i < A->nctx; i++)
-        cd_map64_put(&before, A->s->obj_addr[A->ctxs[i].obj], (uint32_t)i);
+        cd_map64_put(&before, A->ctxs[i].addr, (uint32_t)i);
     int64_t survived = 0, freed;
     uint8_t *matched = cd_calloc(A->nctx + 1, 1);
     for (size_t i = 0; i < B->nctx; i++) {
         const cd_ctx *c = &B->ctxs[i];
         uint32_t j;
         int same = 0;
-        if (cd_map64_get(&before, B->s->obj_addr[c->obj], &j)) {
+        if (cd_map64_get(&before, c->addr, &j)) {
             const cd_ctx *p = &A->ctxs[j];
-            uint64_t pa = p->parent != CD_NONE32 ? A->s->obj_addr[p->parent] : 0;
-            uint64_t pb = c->parent != CD_NONE32 ? B->s->obj_addr[c->parent] : 0;
-            same = p->kind == c->kind && pa == pb && !matched[j];
+            same = p->kind == c->kind && p->parent_addr == c->parent_addr && !matched[j];
             if (same)
                 matched[j] = 1;
         }
@@ -405,8 +389,8 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
         json_object_set_new(j, "survived", json_integer(g->survived));
         json_object_set_new(j, "new", json_integer(g->fresh));
         json_t *paths = json_array();
-        if (g->ex_a) {
-            const cd_analysis *a = g->ex_a;
+        if (g->ex_sd) {
+            const cd_analysis *a = g->ex_sd->a;
             int want = o->paths > 0 ? o->paths : 1;
             const cd_ctx *first = &a->ctxs[g->ex_first];
             for (size_t k = g->ex_first; k < a->nctx && (int)json_array_size(paths) < want; k++) {
@@ -414,9 +398,8 @@ static json_t *leaks_json(const cd_side *sd[NSIDES], const ctxdiff_options *o, j
                 if (c->signature != first->signature || c->verdict != first->verdict ||
                     c->kind != first->kind)
                     continue;
-                char *text = cd_ctx_path(a, c);
+                const char *text = g->ex_sd->ex_path ? g->ex_sd->ex_path[k] : NULL;
                 json_array_append_new(paths, path_json(text ? text : ""));
-                free(text);
             }
         }
         json_object_set_new(j, "paths", paths);
@@ -569,19 +552,19 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
     int64_t (*acc)[2] = NULL;
     size_t cap = 0;
     for (uint32_t o = 0; o < s->nobj; o++) {
-        if (!a->reached[o] || t->obj_type[o])
+        if (!cd_reached(a, o) || t->obj_type[o])
             continue;
         char buf[1024];
         uint32_t p = a->parent[o];
         if (p == CD_NONE32) {
-            uint32_t r = a->root_of[o];
+            uint32_t r = cd_root_of(a, o);
             char rn[900];
             cd_normalise_root(r != CD_NONE32 ? cd_strtab_get(&t->names, t->root_name[r]) : "?", rn, sizeof rn);
             snprintf(buf, sizeof buf, "root %s", rn);  /* goroutine ids vary: keep the function */
         } else {
             const char *pk = t->obj_type[p] ? cd_strtab_get(&t->names, t->obj_type[p]) : "(untyped)";
             char field[512] = "";
-            uint64_t e = a->parent_edge[o];
+            uint64_t e = cd_parent_edge(a, o);
             if (bin && t->obj_btype[p] && !(t->obj_btype[p] & CD_CLOSURE_BIT))
                 cd_field_name(bin, t->obj_btype[p],
                               s->edge_off[e] - (s->obj_hdr && s->obj_hdr[p] ? (uint32_t)s->ptr_size : 0),
@@ -616,6 +599,53 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
     free(acc);
     cd_strtab_free(&keys);
     return arr;
+}
+
+void cd_side_summarise(cd_side *sd, int paths, const cd_binary *untyped_bin, int untyped)
+{
+    const cd_snapshot *s = sd->s;
+    const cd_typing *t = sd->t;
+    const cd_analysis *a = sd->a;
+    /* growth rows: reachable objects by type key (0: untyped) */
+    sd->ntypes = t->names.n ? t->names.n : 1;
+    sd->type_count = cd_calloc(sd->ntypes, sizeof *sd->type_count);
+    sd->type_bytes = cd_calloc(sd->ntypes, sizeof *sd->type_bytes);
+    for (uint32_t o = 0; o < s->nobj; o++)
+        if (cd_reached(a, o)) {
+            uint32_t k = t->obj_type[o] < sd->ntypes ? t->obj_type[o] : 0;
+            sd->type_count[k]++;
+            sd->type_bytes[k] += s->obj_size[o];
+        }
+    /* example paths: the first `paths` contexts of each (signature, kind,
+       verdict), the ones leaks_json shows */
+    int want = paths > 0 ? paths : 1;
+    sd->ex_path = cd_calloc(a->nctx + 1, sizeof *sd->ex_path);
+    cd_map64 shown = {0};
+    for (size_t i = 0; i < a->nctx; i++) {
+        const cd_ctx *c = &a->ctxs[i];
+        uint64_t key = ((uint64_t)c->signature << 16 | (uint64_t)c->kind << 8 | c->verdict) + 1;
+        uint32_t n = 0;
+        cd_map64_get(&shown, key, &n);
+        if ((int)n >= want)
+            continue;
+        cd_map64_put(&shown, key, n + 1);
+        sd->ex_path[i] = cd_ctx_path(a, c);
+    }
+    cd_map64_free(&shown);
+    sd->untyped = untyped ? untyped_json(sd, untyped_bin) : NULL;
+}
+
+void cd_side_summary_free(cd_side *sd)
+{
+    free(sd->type_count);
+    free(sd->type_bytes);
+    for (size_t i = 0; sd->ex_path && sd->a && i < sd->a->nctx; i++)
+        free(sd->ex_path[i]);
+    free(sd->ex_path);
+    json_decref(sd->untyped);
+    sd->type_count = sd->type_bytes = NULL;
+    sd->ex_path = NULL;
+    sd->untyped = NULL;
 }
 
 json_t *cd_report_new(const char *kind)
@@ -655,7 +685,7 @@ json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
     json_t *leaks = leaks_json(sd, o, summary);
     json_object_set_new(doc, "leaks", leaks);
     json_object_set_new(doc, "goroutines", goroutines_json(sd));
-    json_object_set_new(doc, "untyped", untyped_json(after, bin));
+    json_object_set(doc, "untyped", after->untyped ? after->untyped : json_array());
     int64_t rb0 = (int64_t)before->a->reach_bytes, rb1 = (int64_t)after->a->reach_bytes;
     json_object_set_new(summary, "reachable_bytes_delta", json_integer(rb1 - rb0));
     json_object_set_new(summary, "reachable_objects_delta",

@@ -98,13 +98,18 @@ static long peak_rss_mb(void)
     return kb < 0 ? -1 : kb / 1024;
 }
 
-static void stage_done(const char *stage, double *t0)
+static int timing_on(void)
 {
     static int on = -1;
     if (on < 0)
         on = getenv("CTXDIFF_TIMING") != NULL;
+    return on;
+}
+
+static void stage_done(const char *stage, double *t0)
+{
     double t = now_s();
-    if (on)
+    if (timing_on())
         fprintf(stderr, "ctxdiff: %-10s %7.2f s  (peak %ld MB)\n", stage, t - *t0, peak_rss_mb());
     *t0 = t;
 }
@@ -166,26 +171,57 @@ static int check_binary(const cd_binary *bin, const cd_snapshot *s, cd_error *er
 
 /* Heap dumps, core files and typed JSON snapshots: the same pipeline from
  * the snapshot model on (JSON snapshots come typed). */
-/* Typing and analysis of one snapshot (a thread's work). */
+/* Typing and analysis of one snapshot (a thread's work). The graph half
+ * of the analysis needs no types: with more than one job it runs on a
+ * thread of its own while the snapshot is typed. */
 typedef struct side_job {
     cd_snapshot *s;
     cd_binary *bin;
     const cd_analysis_options *ao;
+    int jobs;
     cd_typing *t;
     cd_analysis *a;
     cd_error err;
     int rc;
 } side_job;
 
+/* CTXDIFF_TIMING: how long one side's part took */
+static void side_time(const side_job *j, const char *what, double t0)
+{
+    if (timing_on())
+        fprintf(stderr, "ctxdiff:   %-9s %5.2f s  (peak %ld MB)  %s\n", what, now_s() - t0,
+                peak_rss_mb(), j->s->path);
+}
+
+static void *graph_thread(void *arg)
+{
+    side_job *j = arg;
+    double t0 = now_s();
+    cd_analyze_graph(j->s, j->ao, &j->a);
+    side_time(j, "graph", t0);
+    return NULL;
+}
+
 static void *side_thread(void *arg)
 {
     side_job *j = arg;
     cd_snapshot_release(j->s, CD_RELEASE_INDEX);
-    if (!j->t)   /* JSON snapshots come typed */
+    pthread_t th;
+    int threaded = j->jobs > 1 && pthread_create(&th, NULL, graph_thread, j) == 0;
+    double t0 = now_s();
+    if (!j->t) {  /* JSON snapshots come typed */
         j->rc = cd_type_snapshot(j->s, j->bin, &j->t, &j->err);
+        side_time(j, "typing", t0);
+    }
     cd_snapshot_release(j->s, CD_RELEASE_SHAPES);
+    if (threaded)
+        pthread_join(th, NULL);
+    else
+        graph_thread(j);
+    t0 = now_s();
     if (j->rc == 0)
-        j->rc = cd_analyze(j->s, j->t, j->bin, j->ao, &j->a, &j->err);
+        j->rc = cd_analyze_contexts(j->a, j->t, j->bin, &j->err);
+    side_time(j, "contexts", t0);
     return NULL;
 }
 
@@ -229,6 +265,11 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
     else
         load_thread(&jobs[1]);
     stage_done("load", &t0);
+    if (timing_on())
+        for (int i = 0; i < 2; i++)
+            if (jobs[i].s)
+                fprintf(stderr, "ctxdiff: %s: %zu objects, %zu edges, %zu roots\n", jobs[i].path,
+                        jobs[i].s->nobj, jobs[i].s->nedge, jobs[i].s->nroots);
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++)
         if (jobs[i].rc < 0) {
@@ -266,54 +307,58 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
                  "check the results", s1->go_version, NEWEST_TESTED_MINOR);
         json_array_append_new(warnings, cd_jstr(w));
     }
-    cd_typing *t[2] = {NULL, NULL};
-    cd_analysis *a[2] = {NULL, NULL};
     cd_analysis_options ao = {o->no_dominators};
     if (rc == 0)
         progress(o, "typing and analysing", 2, 3);
-    /* Each snapshot is typed and analysed on its own thread; the binary is
-       only read from there on (cd_type_prepare grows it, here, first).
-       JSON snapshots come typed, each with its own types. */
+    /* One snapshot at a time, each on both cores (typing beside the graph
+       work); the binary is only read from there on (cd_type_prepare grows
+       it, here, first). Before is reduced to what the report needs and
+       its per-object arrays freed before after is analysed: the peak is
+       one snapshot's analysis, not two. JSON snapshots come typed, each
+       with its own types. */
     side_job sj[2];
+    cd_side sd[2];
     memset(sj, 0, sizeof sj);
+    memset(sd, 0, sizeof sd);
     for (int i = 0; i < 2 && rc == 0; i++) {
         if (json) {
-            sj[i] = (side_job){jobs[i].s, jobs[i].bin, &ao, jobs[i].t, NULL, {0}, 0};
+            sj[i] = (side_job){jobs[i].s, jobs[i].bin, &ao, o->jobs, jobs[i].t, NULL, {0}, 0};
             jobs[i].t = NULL;
             continue;
         }
         cd_type_prepare(jobs[i].s, bin);
-        sj[i] = (side_job){jobs[i].s, bin, &ao, NULL, NULL, {0}, 0};
+        sj[i] = (side_job){jobs[i].s, bin, &ao, o->jobs, NULL, NULL, {0}, 0};
     }
-    if (rc == 0) {
-        threaded = o->jobs > 1 && pthread_create(&th, NULL, side_thread, &sj[1]) == 0;
-        side_thread(&sj[0]);
-        if (threaded)
-            pthread_join(th, NULL);
-        else
-            side_thread(&sj[1]);
-        for (int i = 0; i < 2; i++) {
-            t[i] = sj[i].t;
-            a[i] = sj[i].a;
-            if (sj[i].rc < 0 && rc == 0) {
-                *err = sj[i].err;
-                rc = -1;
-            }
+    for (int i = 0; i < 2 && rc == 0; i++) {
+        side_thread(&sj[i]);
+        if (sj[i].rc < 0) {
+            *err = sj[i].err;
+            rc = -1;
+            break;
         }
+        double t1 = now_s();
+        sd[i] = (cd_side){i ? o->after : o->before, jobs[i].s, sj[i].t, sj[i].a, NULL, NULL, 0, NULL, NULL};
+        cd_side_summarise(&sd[i], o->paths, json ? jobs[i].bin : bin, i == 1);
+        if (i == 0) {
+            cd_analysis_release(sj[i].a);
+            cd_typing_release(sj[i].t);
+            cd_snapshot_release(jobs[i].s, CD_RELEASE_OBJECTS);
+        }
+        side_time(&sj[i], "summary", t1);
     }
     stage_done("type+paths", &t0);
     if (rc == 0)
         progress(o, "comparing", 3, 3);
     if (rc == 0) {
-        cd_side sb = {o->before, s0, t[0], a[0]}, sa = {o->after, s1, t[1], a[1]};
-        r->doc = cd_report_heapdumps(&sb, &sa, json ? jobs[1].bin : bin, o, warnings);
+        r->doc = cd_report_heapdumps(&sd[0], &sd[1], json ? jobs[1].bin : bin, o, warnings);
         warnings = NULL;
     }
     stage_done("compare", &t0);
     json_decref(warnings);
     for (int i = 0; i < 2; i++) {
-        cd_analysis_free(a[i]);
-        cd_typing_free(t[i]);
+        cd_side_summary_free(&sd[i]);
+        cd_analysis_free(sj[i].a);
+        cd_typing_free(sj[i].t);
         cd_typing_free(jobs[i].t);
         cd_snapshot_free(jobs[i].s);
         cd_binary_free(jobs[i].bin);

@@ -34,8 +34,9 @@
  *   the caller's idom[] holds node -> preorder number until the end;
  *   DFS:    anc (4 N) + edge spans (16 N), spans freed after the DFS;
  *   step 3: anc, label, semi, idom-by-number (4 x 4 N) + reverse CSR
- *           (8 (N+1) + 4 (m' + nroots)), the reverse CSR freed after it.
- *   Peak about 24 bytes per node + 4 bytes per edge of scratch, 28 bytes
+ *           (4 (N+1) + 4 (m' + nroots); 8 (N+1) past 4 G edges), the
+ *           reverse CSR freed after it.
+ *   Peak about 20 bytes per node + 4 bytes per edge of scratch, 24 bytes
  *   per node counting the output. The random loads of steps 2 and 3 are
  *   prefetched a few edges / nodes ahead, which roughly halves their time
  *   on big graphs.
@@ -63,14 +64,14 @@ static uint32_t *alloc_u32(size_t count)
 }
 
 size_t cd_graph_bfs(const cd_csr *g, const uint32_t *roots, size_t nroots,
-                    uint32_t *parent, uint64_t *parent_edge, uint32_t *dist,
+                    uint32_t *parent, uint32_t *parent_slot, uint32_t *dist,
                     uint32_t *order)
 {
     uint32_t n = g->n;
     for (uint32_t v = 0; v < n; v++) {
         parent[v] = CD_NONE;
-        if (parent_edge)
-            parent_edge[v] = UINT64_MAX;
+        if (parent_slot)
+            parent_slot[v] = CD_NONE;
         if (dist)
             dist[v] = CD_NONE;
     }
@@ -90,14 +91,14 @@ size_t cd_graph_bfs(const cd_csr *g, const uint32_t *roots, size_t nroots,
 
     for (size_t head = 0; head < tail; head++) {
         uint32_t v = order[head];
-        uint64_t end = g->start[v + 1];
-        for (uint64_t e = g->start[v]; e < end; e++) {
+        uint64_t first = g->start[v], end = g->start[v + 1];
+        for (uint64_t e = first; e < end; e++) {
             uint32_t d = g->dst[e];
             if (d >= n || parent[d] != CD_NONE)
                 continue;
             parent[d] = v;
-            if (parent_edge)
-                parent_edge[d] = e;
+            if (parent_slot)
+                parent_slot[d] = (uint32_t)(e - first);
             if (dist)
                 dist[d] = dist[v] + 1;
             order[tail++] = d;
@@ -186,6 +187,50 @@ static inline uint32_t dom_eval(uint32_t *anc, uint32_t *label,
     return label[v];
 }
 
+int cd_graph__wide_offsets;
+
+/* The predecessor offsets of step 2: u32 when the edges allow (half the
+ * memory), u64 otherwise; the branch on which is always predicted. */
+typedef struct rstarts {
+    uint32_t *w32;
+    uint64_t *w64;
+} rstarts;
+
+static inline uint64_t rs_get(const rstarts *r, size_t x)
+{
+    return r->w32 ? r->w32[x] : r->w64[x];
+}
+
+static inline void rs_set(rstarts *r, size_t x, uint64_t v)
+{
+    if (r->w32)
+        r->w32[x] = (uint32_t)v;
+    else
+        r->w64[x] = v;
+}
+
+static inline void rs_add(rstarts *r, size_t x, uint64_t v)
+{
+    if (r->w32)
+        r->w32[x] += (uint32_t)v;
+    else
+        r->w64[x] += v;
+}
+
+/* rstart[x]++, returning the old value */
+static inline uint64_t rs_bump(rstarts *r, size_t x)
+{
+    return r->w32 ? r->w32[x]++ : r->w64[x]++;
+}
+
+static inline void rs_prefetch(const rstarts *r, size_t x)
+{
+    if (r->w32)
+        PREFETCH(&r->w32[x]);
+    else
+        PREFETCH(&r->w64[x]);
+}
+
 void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
                          uint32_t *idom_out)
 {
@@ -209,13 +254,19 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
     /* Step 2: predecessors by preorder number, sources in node order.
      * Count into rstart[x + 1], prefix-sum, fill with rstart[x] as the
      * cursor, shift back. The loads are random; prefetching pre[] 16 edges
-     * ahead and rstart[] 8 edges ahead more than halves the time. */
+     * ahead and rstart[] 8 edges ahead more than halves the time. The
+     * offsets are u32 whenever the edges fit (they do below 4 G edges). */
     const uint32_t *dst = g->dst;
     uint64_t m = g->start[n];
-    uint64_t *rstart = cd_calloc((size_t)N + 1, sizeof *rstart);
+    uint64_t total = m + nroots;
+    rstarts rs = {NULL, NULL};
+    if (total < UINT32_MAX && !cd_graph__wide_offsets)
+        rs.w32 = cd_calloc((size_t)N + 1, sizeof *rs.w32);
+    else
+        rs.w64 = cd_calloc((size_t)N + 1, sizeof *rs.w64);
     for (size_t k = 0; k < nroots; k++)
         if (roots[k] < n)
-            rstart[pre[roots[k]] + 1]++;
+            rs_add(&rs, pre[roots[k]] + 1, 1);
     for (uint32_t v = 0; v < n; v++) {
         if (pre[v] == CD_NONE)
             continue;
@@ -223,17 +274,17 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
             if (e + 16 < m && dst[e + 16] < n)
                 PREFETCH(&pre[dst[e + 16]]);
             if (e + 8 < m && dst[e + 8] < n && pre[dst[e + 8]] != CD_NONE)
-                PREFETCH(&rstart[pre[dst[e + 8]] + 1]);
+                rs_prefetch(&rs, pre[dst[e + 8]] + 1);
             if (dst[e] < n)
-                rstart[pre[dst[e]] + 1]++;
+                rs_add(&rs, pre[dst[e]] + 1, 1);
         }
     }
     for (uint32_t x = 0; x < N; x++)
-        rstart[(size_t)x + 1] += rstart[x];
-    uint32_t *rsrc = cd_reallocarray(NULL, rstart[N], sizeof *rsrc);
+        rs_add(&rs, (size_t)x + 1, rs_get(&rs, x));
+    uint32_t *rsrc = cd_reallocarray(NULL, rs_get(&rs, N) ? rs_get(&rs, N) : 1, sizeof *rsrc);
     for (size_t k = 0; k < nroots; k++)
         if (roots[k] < n)
-            rsrc[rstart[pre[roots[k]]]++] = 0;
+            rsrc[rs_bump(&rs, pre[roots[k]])] = 0;
     for (uint32_t v = 0; v < n; v++) {
         uint32_t i = pre[v];
         if (i == CD_NONE)
@@ -242,14 +293,14 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
             if (e + 16 < m && dst[e + 16] < n)
                 PREFETCH(&pre[dst[e + 16]]);
             if (e + 8 < m && dst[e + 8] < n && pre[dst[e + 8]] != CD_NONE)
-                PREFETCH(&rstart[pre[dst[e + 8]]]);
+                rs_prefetch(&rs, pre[dst[e + 8]]);
             if (dst[e] < n)
-                rsrc[rstart[pre[dst[e]]]++] = i;
+                rsrc[rs_bump(&rs, pre[dst[e]])] = i;
         }
     }
     for (uint32_t x = N - 1; x >= 1; x--)
-        rstart[x] = rstart[x - 1];
-    rstart[0] = 0;
+        rs_set(&rs, x, rs_get(&rs, x - 1));
+    rs_set(&rs, 0, 0);
 
     /* Step 3: semidominators, buckets, relative dominators. */
     uint32_t *label = alloc_u32(N);
@@ -270,12 +321,12 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
             w = next;
         }
         if (i > 2)  /* warm up the predecessors of i - 2 */
-            for (uint64_t e = rstart[i - 2], end = rstart[i - 1]; e < end; e++) {
+            for (uint64_t e = rs_get(&rs, i - 2), end = rs_get(&rs, i - 1); e < end; e++) {
                 PREFETCH(&anc[rsrc[e]]);
                 PREFETCH(&label[rsrc[e]]);
             }
         uint32_t s = anc[i];  /* i is not linked yet: this is its parent */
-        for (uint64_t e = rstart[i], end = rstart[i + 1]; e < end; e++) {
+        for (uint64_t e = rs_get(&rs, i), end = rs_get(&rs, (size_t)i + 1); e < end; e++) {
             uint32_t p = rsrc[e];
             uint32_t c = p <= i ? p : semi[dom_eval(anc, label, semi, p, i)];
             if (c < s)
@@ -291,7 +342,8 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
         w = next;
     }
     free(rsrc);
-    free(rstart);
+    free(rs.w32);
+    free(rs.w64);
     free(anc);
 
     /* Step 4: immediate dominators in preorder, then back to nodes. */
@@ -311,13 +363,13 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
     free(vert);
 }
 
-void cd_graph_retained(uint32_t n, const uint32_t *idom, const uint64_t *size,
-                       uint64_t *retained)
+size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
+                         uint64_t *retained, uint32_t *preorder)
 {
     for (uint32_t v = 0; v < n; v++)
         retained[v] = 0;
     if (n == 0 || n == CD_NONE)
-        return;
+        return 0;
 
     /* Children of each tree node p in 0..n (n is the super-root). */
     uint32_t *cstart = cd_calloc((size_t)n + 2, sizeof *cstart);
@@ -338,7 +390,7 @@ void cd_graph_retained(uint32_t n, const uint32_t *idom, const uint64_t *size,
      * in order[t..n). Children are pushed last-first so they come out in
      * kids order. Nodes not under the super-root (idom CD_NONE, or a broken
      * idom cycle) are never reached and keep 0. */
-    uint32_t *order = alloc_u32(n);
+    uint32_t *order = preorder ? preorder : alloc_u32(n);
     size_t e = 0, t = n;
     for (uint32_t k = cstart[n + 1]; k > cstart[n]; k--)
         order[--t] = kids[k - 1];
@@ -358,5 +410,7 @@ void cd_graph_retained(uint32_t n, const uint32_t *idom, const uint64_t *size,
         if (idom[v] != n)
             retained[idom[v]] += retained[v];
     }
-    free(order);
+    if (order != preorder)
+        free(order);
+    return e;
 }

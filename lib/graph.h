@@ -25,13 +25,16 @@ typedef struct cd_csr {
  * controls determinism); edges in CSR order.
  * parent[v]      = predecessor node on a shortest path, CD_NONE for roots
  *                  and unreachable nodes;
- * parent_edge[v] = index of the edge parent[v] -> v, UINT64_MAX if none;
+ * parent_slot[v] = which out-edge of parent[v] leads to v: the edge is
+ *                  start[parent[v]] + parent_slot[v]; CD_NONE if none
+ *                  (a u32, not an edge index: half the memory, and an
+ *                  object's out-edges are its pointer slots, < 2^32);
  * dist[v]        = hops from the nearest root (0 for roots), CD_NONE if
  *                  unreachable (may be NULL);
  * order          = reachable nodes in BFS order (n entries of space);
  * returns the number of reachable nodes. Duplicate roots are fine. */
 size_t cd_graph_bfs(const cd_csr *g, const uint32_t *roots, size_t nroots,
-                    uint32_t *parent, uint64_t *parent_edge, uint32_t *dist,
+                    uint32_t *parent, uint32_t *parent_slot, uint32_t *dist,
                     uint32_t *order);
 
 /* Immediate dominators of the reachable nodes, for the graph with a
@@ -43,8 +46,14 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
 
 /* retained[v] = size[v] + sum of retained[w] over w with idom[w] == v,
  * for reachable v; 0 for unreachable. Needs no recursion: processes nodes
- * in reverse of a preorder of the dominator tree. */
-void cd_graph_retained(uint32_t n, const uint32_t *idom, const uint64_t *size,
-                       uint64_t *retained);
+ * in reverse of a preorder of the dominator tree. If preorder is not
+ * NULL, it receives that preorder (reachable nodes, each after its
+ * immediate dominator; n entries of space) and the count is returned. */
+size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
+                         uint64_t *retained, uint32_t *preorder);
+
+/* Tests only: 1 makes the dominator pass use the 64-bit offsets it keeps
+ * for graphs past 4 G edges. */
+extern int cd_graph__wide_offsets;
 
 #endif

@@ -609,9 +609,27 @@ void cd_snapshot_release(cd_snapshot *s, int what)
         free(s->sorted_addr); s->sorted_addr = NULL;
         free(s->page_first); s->page_first = NULL;
     }
-    if (what & CD_RELEASE_SHAPES) {
+    if (what & (CD_RELEASE_SHAPES | CD_RELEASE_OBJECTS)) {
         free(s->obj_shape);
         s->obj_shape = NULL;
+    }
+    if (what & CD_RELEASE_OBJECTS) {
+        free(s->obj_addr); s->obj_addr = NULL;
+        free(s->obj_size); s->obj_size = NULL;
+        free(s->obj_content); s->obj_content = NULL;
+        free(s->obj_edge); s->obj_edge = NULL;
+        free(s->obj_hdr); s->obj_hdr = NULL;
+        free(s->sample_obj); s->sample_obj = NULL;
+        free(s->sample_bucket); s->sample_bucket = NULL;
+        s->nsamples = 0;
+        free(s->edge_dst); s->edge_dst = NULL;
+        free(s->edge_off); s->edge_off = NULL;
+        free(s->dyn_edge); s->dyn_edge = NULL;
+        free(s->dyn_type); s->dyn_type = NULL;
+        free(s->off_edge); s->off_edge = NULL;
+        free(s->off_value); s->off_value = NULL;
+        free(s->roots); s->roots = NULL;
+        s->nedge = s->ndyn = s->noff = s->nroots = 0;
     }
 }
 
@@ -799,19 +817,39 @@ static int build_model(parser *p)
             s->obj_hdr[p->hint_obj[h]] = p->hint_rt[h];
     }
 
-    /* alloc samples -> bucket per object */
+    /* alloc samples -> (object, bucket), by object; a later sample of the
+       same object wins, as the records come */
     if (p->nsamp && s->nbuckets) {
-        cd_map64 bidx = {0};
+        cd_map64 bidx = {0}, seen = {0};
         for (size_t b = 0; b < s->nbuckets; b++)
             if (s->buckets[b].addr)
                 cd_map64_put(&bidx, s->buckets[b].addr, (uint32_t)b);
-        s->obj_bucket = cd_calloc(n ? n : 1, sizeof *s->obj_bucket);
+        uint64_t *pairs = cd_malloc(p->nsamp * sizeof *pairs);  /* object << 32 | bucket */
+        size_t np = 0;
         for (size_t j = 0; j < p->nsamp; j++) {
-            uint32_t o = cd_snapshot_find(s, p->samp_addr[j]), b;
-            if (o != CD_NONE32 && cd_map64_get(&bidx, p->samp_bucket[j], &b))
-                s->obj_bucket[o] = b + 1;
+            uint32_t o = cd_snapshot_find(s, p->samp_addr[j]), b, at;
+            if (o == CD_NONE32 || !cd_map64_get(&bidx, p->samp_bucket[j], &b))
+                continue;
+            if (cd_map64_get(&seen, (uint64_t)o + 1, &at)) {
+                pairs[at] = (uint64_t)o << 32 | b;
+                continue;
+            }
+            cd_map64_put(&seen, (uint64_t)o + 1, (uint32_t)np);
+            pairs[np++] = (uint64_t)o << 32 | b;
         }
+        uint32_t *perm = cd_malloc((np + 1) * sizeof *perm);
+        cd_sort_u64_index(pairs, np, perm);
+        s->sample_obj = cd_malloc((np + 1) * sizeof *s->sample_obj);
+        s->sample_bucket = cd_malloc((np + 1) * sizeof *s->sample_bucket);
+        for (size_t j = 0; j < np; j++) {
+            s->sample_obj[j] = (uint32_t)(pairs[perm[j]] >> 32);
+            s->sample_bucket[j] = (uint32_t)pairs[perm[j]];
+        }
+        s->nsamples = np;
+        free(perm);
+        free(pairs);
         cd_map64_free(&bidx);
+        cd_map64_free(&seen);
     }
 
     /* roots: resolve targets; a finalized object's referents are roots
@@ -846,6 +884,13 @@ static int build_model(parser *p)
     }
     free(fin_seen);
     s->nroots = k;
+    /* arrays grown by doubling give their slack back (frames run to a
+       million records in a dump with 100k goroutines) */
+    s->roots = cd_reallocarray(s->roots, k + 1, sizeof *s->roots);
+    s->frames = cd_reallocarray(s->frames, s->nframes + 1, sizeof *s->frames);
+    s->goroutines = cd_reallocarray(s->goroutines, s->ngoroutines + 1, sizeof *s->goroutines);
+    s->off_edge = cd_reallocarray(s->off_edge, s->noff + 1, sizeof *s->off_edge);
+    s->off_value = cd_reallocarray(s->off_value, s->noff + 1, sizeof *s->off_value);
     return 0;
 }
 
@@ -919,7 +964,7 @@ void cd_snapshot_free(cd_snapshot *s)
         close(s->fd);
     free(s->path);
     free(s->obj_addr); free(s->obj_size); free(s->obj_content); free(s->obj_edge);
-    free(s->obj_hdr); free(s->obj_bucket); free(s->obj_shape);
+    free(s->obj_hdr); free(s->sample_obj); free(s->sample_bucket); free(s->obj_shape);
     free(s->edge_dst); free(s->edge_off);
     free(s->dyn_edge); free(s->dyn_type); free(s->off_edge); free(s->off_value);
     free(s->by_addr); free(s->sorted_addr); free(s->page_first);

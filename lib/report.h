@@ -29,13 +29,28 @@ typedef struct cd_side {
     const cd_snapshot *s;
     const cd_typing *t;
     const cd_analysis *a;
+    /* drawn from the per-object arrays by cd_side_summarise: the report
+       needs nothing else of them, so they can be freed before the other
+       snapshot is analysed */
+    uint64_t *type_count, *type_bytes;  /* reachable objects by type key (0 untyped) */
+    size_t ntypes;
+    char **ex_path;                     /* per context: its path (cd_ctx_path) when
+                                           the report shows it, else NULL */
+    json_t *untyped;                    /* owners of untyped bytes, if asked */
 } cd_side;
+
+/* Fill the summary of sd (paths: example paths per group, as
+ * ctxdiff_options.paths; untyped: also the owners of untyped bytes, with
+ * field names from bin) and free it. */
+void cd_side_summarise(cd_side *sd, int paths, const cd_binary *bin, int untyped);
+void cd_side_summary_free(cd_side *sd);
 
 /* A new report document with its schema, tool and kind ("heapdump",
  * "pprof") keys. */
 json_t *cd_report_new(const char *kind);
 
-/* Build the report document for a heap dump pair. */
+/* Build the report document for a heap dump pair (both sides summarised;
+ * the after side with its untyped owners). */
 json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
                             const cd_binary *bin, const ctxdiff_options *o,
                             json_t *warnings);

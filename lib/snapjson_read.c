@@ -787,7 +787,6 @@ static int finish(rd *r)
     s->page_first = NULL;
     size_t n = s->nobj ? s->nobj : 1;
     t->obj_type = cd_calloc(n, sizeof *t->obj_type);
-    t->obj_src = cd_calloc(n, sizeof *t->obj_src);
     if (!s->nobj) {   /* at least one element each, as the dump readers give */
         s->obj_addr = cd_calloc(1, sizeof *s->obj_addr);
         s->obj_size = cd_calloc(1, sizeof *s->obj_size);
@@ -818,7 +817,6 @@ static int finish(rd *r)
             cd_map64_put(&keys, kk, id);
         }
         t->obj_type[o] = id;
-        t->obj_src[o] = CD_TS_ROOT;
     }
     cd_map64_free(&keys);
     /* no header objects: no header table, as the readers do */

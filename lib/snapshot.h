@@ -98,7 +98,6 @@ typedef struct cd_snapshot {
     uint32_t *obj_shape;       /* hash of the object's pointer-slot offsets
                                   (cd_shape_hash of the dump's fieldlist) */
     uint32_t *obj_hdr;         /* Go 1.22+ malloc header type (rtypes index) or 0; NULL if none */
-    uint32_t *obj_bucket;      /* memprof bucket index + 1 (alloc sample), 0 none; NULL if no samples */
     uint64_t bytes_total;
 
     /* edges: pointer slots whose target is inside a heap object */
@@ -126,6 +125,9 @@ typedef struct cd_snapshot {
     cd_frame *frames; size_t nframes;
     cd_segment data, bss;
     cd_bucket *buckets; size_t nbuckets;
+    /* alloc samples: sampled objects (ascending, each once) and the index
+       of their memprof bucket; few, so not a per-object array */
+    uint32_t *sample_obj, *sample_bucket; size_t nsamples;
     cd_memprof_frame *memprof_frames; size_t nmemprof_frames;
     uint64_t memstats[281]; int have_memstats;
     size_t nfinalizers, nqueued, nthreads, ndefers, npanics;
@@ -153,8 +155,12 @@ void cd_snapshot_free(cd_snapshot *s);
 /* Free what later stages no longer need, to lower the peak memory of the
  * pipeline: CD_RELEASE_INDEX drops the address index (cd_snapshot_find
  * then always answers CD_NONE32), CD_RELEASE_SHAPES the shape hashes
- * (needed only by typing). */
-enum { CD_RELEASE_INDEX = 1, CD_RELEASE_SHAPES = 2 };
+ * (needed only by typing), CD_RELEASE_OBJECTS the objects themselves
+ * (once a comparison has drawn what it needs from them). */
+enum { CD_RELEASE_INDEX = 1, CD_RELEASE_SHAPES = 2,
+       CD_RELEASE_OBJECTS = 4 /* every per-object and per-edge array and the
+                                 roots: nobj, bytes_total, goroutines, frames
+                                 and strings stay */ };
 /* Find each goroutine's runtime.g object (needs the address index). */
 void cd_snapshot_link_goroutines(cd_snapshot *s);
 void cd_snapshot_release(cd_snapshot *s, int what);

@@ -184,7 +184,29 @@ typedef struct typer {
     uint32_t uint8_type;
     struct region *regions; size_t nregions;
     cd_map64 word_memo;     /* (type, offset) -> what the word points at */
+    uint8_t *sparse;        /* bitmap: objects with interface words or interior
+                               pointers among their edges (sparse_objects) */
 } typer;
+
+/* Most objects have neither an interface data word nor an interior pointer
+ * among their edges; marking those that do spares the others the search
+ * for their place in the two sparse tables. */
+static uint8_t *sparse_objects(const cd_snapshot *s)
+{
+    uint8_t *bits = cd_calloc(s->nobj / 8 + 1, 1);
+    size_t i = 0, j = 0;
+    for (uint32_t o = 0; o < s->nobj; o++) {
+        uint64_t end = s->obj_edge[o + 1];
+        int any = 0;
+        for (; i < s->ndyn && s->dyn_edge[i] < end; i++)
+            any = 1;
+        for (; j < s->noff && s->off_edge[j] < end; j++)
+            any = 1;
+        if (any)
+            bits[o >> 3] |= (uint8_t)(1u << (o & 7));
+    }
+    return bits;
+}
 
 /* The binary type of a runtime type the dump mentions: resolved for all of
  * them by cd_type_prepare, so that typing never grows bin->types (and two
@@ -210,7 +232,7 @@ static uint32_t data_start(const cd_snapshot *s, uint32_t o)
     return s->obj_hdr && s->obj_hdr[o] ? (uint32_t)s->ptr_size : 0;
 }
 
-static void set_type(typer *k, uint32_t o, uint32_t btype, int array, uint8_t src)
+static void set_type(typer *k, uint32_t o, uint32_t btype, int array)
 {
     const cd_snapshot *s = k->s;
     if (o >= s->nobj || k->t->obj_btype[o] || !btype)
@@ -225,13 +247,12 @@ static void set_type(typer *k, uint32_t o, uint32_t btype, int array, uint8_t sr
         array = 1;
     k->t->obj_btype[o] = btype;
     k->t->obj_array[o] = (uint8_t)array;
-    k->t->obj_src[o] = src;
     k->queue[k->qtail++] = o;
 }
 
 /* A word whose static type is known points at (dst, dst_off): type dst. */
 static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t dyn,
-                        uint32_t dst, uint32_t dst_off, uint8_t src)
+                        uint32_t dst, uint32_t dst_off)
 {
     const cd_snapshot *s = k->s;
     if (dst >= s->nobj || k->t->obj_btype[dst])
@@ -242,7 +263,6 @@ static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t d
         const cd_type *dt = ty(k->bin, d);
         if (!dt)
             return;
-        src = CD_TS_IFACE;
         switch (dt->kind) {
         case CD_KIND_PTR: target = dt->elem; array = 0; break;
         case CD_KIND_MAP: case CD_KIND_CHAN: target = dt->impl; array = 0; break;
@@ -265,7 +285,6 @@ static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t d
         if (!f)
             return;
         k->t->obj_btype[dst] = CLOSURE_BIT | (uint32_t)(f - k->bin->funcs);
-        k->t->obj_src[dst] = CD_TS_CLOSURE;
         k->queue[k->qtail++] = dst;
         return;
     }
@@ -274,7 +293,7 @@ static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t d
         return;
     /* Go 1.24+ sync.Map (internal/sync.HashTrieMap): a *node[K,V] points at
        an entry[K,V] or an indirect[K,V], told apart by node.isEntry. */
-    if (has_prefix(tt->name, "internal/sync.node[") && dst_off == start) {
+    if (dst_off == start && tt->name[0] == 'i' && has_prefix(tt->name, "internal/sync.node[")) {
         unsigned char isentry;
         cd_error e;
         if (cd_snapshot_read(s, dst, start, &isentry, 1, &e) < 0)
@@ -289,9 +308,9 @@ static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t d
         }
     }
     if (dst_off == start) {
-        set_type(k, dst, target, array, src);
+        set_type(k, dst, target, array);
     } else if (tt->size && (dst_off - start) % tt->size == 0 && dst_off > start) {
-        set_type(k, dst, target, 1, src);  /* pointer into an array */
+        set_type(k, dst, target, 1);  /* pointer into an array */
     }
 }
 
@@ -318,7 +337,7 @@ static void scan_object(typer *k, uint32_t o)
                                         &target, &array, NULL);
                 if (wk)
                     type_target(k, wk, target, array, cd_edge_dyn(s, e), s->edge_dst[e],
-                                cd_edge_dst_off(s, e), CD_TS_ROOT);
+                                cd_edge_dst_off(s, e));
                 break;
             }
         }
@@ -328,8 +347,9 @@ static void scan_object(typer *k, uint32_t o)
     if (!t)
         return;
     int array = k->t->obj_array[o];
-    cd_edge_cursor cur;
-    cd_edge_cursor_at(s, s->obj_edge[o], &cur);
+    cd_edge_cursor cur = {s->ndyn, s->noff};  /* at the end: no entries */
+    if (k->sparse[o >> 3] >> (o & 7) & 1)
+        cd_edge_cursor_at(s, s->obj_edge[o], &cur);
     for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++) {
         uint64_t off = s->edge_off[e];
         if (off < start)
@@ -357,7 +377,7 @@ static void scan_object(typer *k, uint32_t o)
         }
         if (wk && !k->t->obj_btype[s->edge_dst[e]])
             type_target(k, wk, target, arr, wk == W_DYN ? cd_cursor_dyn(s, &cur, e) : 0,
-                        s->edge_dst[e], cd_cursor_dst_off(s, &cur, e), CD_TS_ROOT);
+                        s->edge_dst[e], cd_cursor_dst_off(s, &cur, e));
     }
 }
 
@@ -548,7 +568,7 @@ static void type_roots(typer *k)
         if (!wk && r->dyn)
             wk = W_DYN;  /* an interface word the layout did not tell */
         if (wk && k->bin)
-            type_target(k, wk, target, array, r->dyn, r->dst, r->dst_off, CD_TS_ROOT);
+            type_target(k, wk, target, array, r->dyn, r->dst, r->dst_off);
     }
 }
 
@@ -682,7 +702,7 @@ static void type_by_shape(typer *k)
         uint64_t key = ((uint64_t)s->obj_size[o] << 32) | s->obj_shape[o];
         uint32_t id;
         if (cd_map64_get(&m, key, &id) && id != AMBIGUOUS)
-            set_type(k, o, id, 0, CD_TS_SHAPE);
+            set_type(k, o, id, 0);
     }
     cd_map64_free(&m);
     drain(k);
@@ -731,7 +751,6 @@ static void type_degraded(typer *k)
         else
             snprintf(buf, sizeof buf, "%s", n);
         k->t->obj_type[dst] = cd_strtab_add(&k->t->names, buf, strlen(buf));
-        k->t->obj_src[dst] = CD_TS_IFACE;
     }
 }
 
@@ -745,7 +764,6 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
     t->snap = s;
     t->bin = bin;
     t->obj_type = cd_calloc(n, sizeof *t->obj_type);
-    t->obj_src = cd_calloc(n, sizeof *t->obj_src);
     t->obj_btype = cd_calloc(n, sizeof *t->obj_btype);
     t->obj_array = cd_calloc(n, sizeof *t->obj_array);
     t->root_name = cd_calloc(s->nroots ? s->nroots : 1, sizeof *t->root_name);
@@ -758,13 +776,14 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
     k.bin = bin;
     k.t = t;
     k.queue = cd_malloc(n * sizeof *k.queue);
+    k.sparse = sparse_objects(s);
 
     if (bin) {
         /* Go 1.22+ malloc headers type their objects directly. */
         if (s->obj_hdr)
             for (uint32_t o = 0; o < s->nobj; o++)
                 if (s->obj_hdr[o])
-                    set_type(&k, o, rtype_to_btype(&k, s->obj_hdr[o]), 0, CD_TS_HEADER);
+                    set_type(&k, o, rtype_to_btype(&k, s->obj_hdr[o]), 0);
         find_regions(&k);
         type_roots(&k);
         drain(&k);
@@ -789,23 +808,29 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
         type_degraded(&k);
     }
     free(k.queue);
+    free(k.sparse);
     free(k.regions);
     cd_map64_free(&k.word_memo);
     *out = t;
     return 0;
 }
 
+void cd_typing_release(cd_typing *t)
+{
+    free(t->obj_type); t->obj_type = NULL;
+    free(t->obj_btype); t->obj_btype = NULL;
+    free(t->obj_array); t->obj_array = NULL;
+    free(t->root_name); t->root_name = NULL;
+    free(t->root_btype); t->root_btype = NULL;
+    free(t->facts); t->facts = NULL;
+    t->nfacts = 0;
+}
+
 void cd_typing_free(cd_typing *t)
 {
     if (!t)
         return;
-    free(t->obj_type);
-    free(t->obj_src);
-    free(t->obj_btype);
-    free(t->obj_array);
-    free(t->root_name);
-    free(t->root_btype);
-    free(t->facts);
+    cd_typing_release(t);
     cd_strtab_free(&t->names);
     free(t);
 }

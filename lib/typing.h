@@ -17,16 +17,6 @@
 #include "snapshot.h"
 #include "strtab.h"
 
-/* How an object got its type (for the report's typed fraction). */
-enum cd_type_source {
-    CD_TS_NONE = 0,
-    CD_TS_ROOT,      /* from a typed root or by propagation */
-    CD_TS_IFACE,     /* from an interface's dynamic type */
-    CD_TS_HEADER,    /* Go 1.22+ malloc header */
-    CD_TS_SHAPE,     /* unique shape match */
-    CD_TS_CLOSURE,   /* funcval: code pointer names the function */
-};
-
 /* obj_btype of a closure object (funcval): this bit, and the index of its
  * function in bin->funcs (0 for snapshots read from JSON). */
 #define CD_CLOSURE_BIT 0x80000000u
@@ -45,7 +35,6 @@ typedef struct cd_typing {
     const cd_snapshot *snap;
     cd_binary *bin;            /* may be NULL */
     uint32_t *obj_type;        /* per object: type key (index in names), 0 untyped */
-    uint8_t *obj_src;          /* enum cd_type_source */
     uint32_t *obj_btype;       /* per object: binary type id of the element, 0 none */
     uint8_t *obj_array;        /* 1 when the object holds several elements */
     uint32_t *root_name;       /* per root: strtab id of its name ("main.x", "goroutine 7 main.worker ctx") */
@@ -64,6 +53,8 @@ void cd_type_prepare(cd_snapshot *s, cd_binary *bin);
 /* Type every object of s (calling cd_type_prepare if it was not). bin may
  * be NULL. Returns 0 or -1. */
 int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err);
+/* Free the per-object and per-root arrays; the names stay. */
+void cd_typing_release(cd_typing *t);
 void cd_typing_free(cd_typing *t);
 
 /* The binary type id of the static type of the pointer word at byte offset

@@ -114,7 +114,7 @@ static int popcount64(uint64_t x)
 
 /* Expected idom (by definition) and retained sizes. */
 static void bf_dominators(const graph *g, const uint32_t *roots, size_t nroots,
-                          const uint64_t *size, uint32_t *idom, uint64_t *ret)
+                          const uint32_t *size, uint32_t *idom, uint64_t *ret)
 {
     uint32_t n = g->csr.n;
     uint64_t all = bf_reach(g, roots, nroots, CD_NONE);
@@ -183,13 +183,13 @@ static const char *bfs_mismatch(const graph *g, const uint32_t *roots,
     uint32_t n = g->csr.n;
     size_t cap = n ? n : 1;
     uint32_t *parent = cd_malloc(cap * sizeof *parent);
-    uint64_t *pedge = cd_malloc(cap * sizeof *pedge);
+    uint32_t *pedge = cd_malloc(cap * sizeof *pedge);
     uint32_t *dist = cd_malloc(cap * sizeof *dist);
     uint32_t *order = cd_malloc(cap * sizeof *order);
     uint32_t *want = cd_malloc(cap * sizeof *want);
     uint32_t *pos = cd_malloc(cap * sizeof *pos);
     uint32_t *parent2 = cd_malloc(cap * sizeof *parent2);
-    uint64_t *pedge2 = cd_malloc(cap * sizeof *pedge2);
+    uint32_t *pedge2 = cd_malloc(cap * sizeof *pedge2);
     uint32_t *order2 = cd_malloc(cap * sizeof *order2);
     const char *bad = NULL;
     memset(parent, 0xab, cap * sizeof *parent);
@@ -236,7 +236,7 @@ static const char *bfs_mismatch(const graph *g, const uint32_t *roots,
     }
     for (uint32_t v = 0; v < n; v++) {
         uint32_t wp = CD_NONE;
-        uint64_t we = UINT64_MAX;
+        uint32_t we = CD_NONE;  /* which out-edge of the parent */
         if (dist[v] != CD_NONE && dist[v] > 0) {
             for (uint32_t u = 0; u < n; u++) {
                 if (dist[u] != dist[v] - 1 || (wp != CD_NONE && pos[u] > pos[wp]))
@@ -244,13 +244,13 @@ static const char *bfs_mismatch(const graph *g, const uint32_t *roots,
                 for (uint64_t e = g->start[u]; e < g->start[u + 1]; e++)
                     if (g->dst[e] == v) {
                         wp = u;
-                        we = e;
+                        we = (uint32_t)(e - g->start[u]);
                         break;
                     }
             }
         }
         if (parent[v] != wp || pedge[v] != we) {
-            snprintf(why, whylen, "node %u: parent %u edge %" PRIu64 ", want %u edge %" PRIu64,
+            snprintf(why, whylen, "node %u: parent %u slot %u, want %u slot %u",
                      v, parent[v], pedge[v], wp, we);
             bad = why;
             goto out;
@@ -279,7 +279,7 @@ out:
 /* Runs cd_graph_dominators/retained on g and compares with brute force.
  * Returns NULL or a description of the first mismatch. */
 static const char *dom_mismatch(const graph *g, const uint32_t *roots,
-                                size_t nroots, const uint64_t *size,
+                                size_t nroots, const uint32_t *size,
                                 char *why, size_t whylen)
 {
     uint32_t n = g->csr.n;
@@ -287,9 +287,28 @@ static const char *dom_mismatch(const graph *g, const uint32_t *roots,
     uint64_t ret[64], wret[64];
     memset(idom, 0xcd, sizeof idom);  /* outputs start as garbage */
     memset(ret, 0xcd, sizeof ret);
+    uint32_t pre[64], seen[64];
     cd_graph_dominators(&g->csr, roots, nroots, idom);
-    cd_graph_retained(n, idom, size, ret);
+    size_t npre = cd_graph_retained(n, idom, size, ret, pre);
     bf_dominators(g, roots, nroots, size, want, wret);
+    /* the preorder: every reachable node once, after its dominator */
+    size_t reach = 0;
+    for (uint32_t v = 0; v < n; v++) {
+        seen[v] = 0;
+        reach += want[v] != CD_NONE;
+    }
+    if (npre != reach) {
+        snprintf(why, whylen, "preorder has %zu nodes, want %zu", npre, reach);
+        return why;
+    }
+    for (size_t k = 0; k < npre; k++) {
+        uint32_t v = pre[k];
+        if (v >= n || seen[v] || want[v] == CD_NONE || (want[v] != n && !seen[want[v]])) {
+            snprintf(why, whylen, "preorder[%zu]=%u out of order", k, v);
+            return why;
+        }
+        seen[v] = 1;
+    }
     for (uint32_t v = 0; v < n; v++) {
         if (idom[v] != want[v]) {
             snprintf(why, whylen, "idom[%u]=%u want %u", v, idom[v], want[v]);
@@ -311,7 +330,7 @@ static const char *dom_mismatch(const graph *g, const uint32_t *roots,
 static void hand_case(const char *name, uint32_t n, size_t m,
                       const uint32_t (*edges)[2], const uint32_t *roots,
                       size_t nroots, const uint32_t *want_idom,
-                      const uint64_t *size, const uint64_t *want_ret)
+                      const uint32_t *size, const uint64_t *want_ret)
 {
     graph g = graph_from_edges(n, m, edges);
     uint32_t idom[64];
@@ -329,7 +348,7 @@ static void hand_case(const char *name, uint32_t n, size_t m,
     if (ok)
         check(1, "%s: idom", name);
     if (size) {
-        cd_graph_retained(n, idom, size, ret);
+        cd_graph_retained(n, idom, size, ret, NULL);
         ok = 1;
         for (uint32_t v = 0; v < n && ok; v++)
             if (ret[v] != want_ret[v]) {
@@ -339,7 +358,7 @@ static void hand_case(const char *name, uint32_t n, size_t m,
         if (ok)
             check(1, "%s: retained", name);
     }
-    const char *bad = dom_mismatch(&g, roots, nroots, size ? size : (const uint64_t[64]){0},
+    const char *bad = dom_mismatch(&g, roots, nroots, size ? size : (const uint32_t[64]){0},
                                    why, sizeof why);
     check(!bad, "%s: agrees with brute force%s%s", name, bad ? ": " : "", bad ? bad : "");
     bad = bfs_mismatch(&g, roots, nroots, why, sizeof why);
@@ -353,7 +372,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 1}, {0, 2}, {1, 3}, {2, 3}};
         static const uint32_t r[] = {0};
         static const uint32_t want[] = {4, 0, 0, 0};
-        static const uint64_t size[] = {1, 2, 4, 8};
+        static const uint32_t size[] = {1, 2, 4, 8};
         static const uint64_t ret[] = {15, 2, 4, 8};
         hand_case("diamond", 4, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -361,7 +380,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 1}, {0, 2}, {1, 3}, {2, 3}, {3, 4}, {4, 5}, {1, 5}};
         static const uint32_t r[] = {0};
         static const uint32_t want[] = {6, 0, 0, 0, 3, 0};
-        static const uint64_t size[] = {1, 1, 1, 1, 1, 1};
+        static const uint32_t size[] = {1, 1, 1, 1, 1, 1};
         static const uint64_t ret[] = {6, 1, 1, 2, 1, 1};
         hand_case("diamond with tail", 6, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -369,7 +388,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 1}, {1, 2}, {2, 0}, {2, 3}};
         static const uint32_t r[] = {1};
         static const uint32_t want[] = {2, 4, 1, 2};
-        static const uint64_t size[] = {10, 20, 30, 40};
+        static const uint32_t size[] = {10, 20, 30, 40};
         static const uint64_t ret[] = {10, 100, 80, 40};
         hand_case("cycle entered mid-way", 4, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -377,7 +396,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 0}, {0, 1}, {1, 1}, {1, 2}, {2, 2}, {2, 1}, {2, 3}, {3, 3}};
         static const uint32_t r[] = {0};
         static const uint32_t want[] = {4, 0, 1, 2};
-        static const uint64_t size[] = {1, 1, 1, 1};
+        static const uint32_t size[] = {1, 1, 1, 1};
         static const uint64_t ret[] = {4, 3, 2, 1};
         hand_case("self-loops", 4, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -385,7 +404,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 2}, {1, 2}, {2, 3}, {0, 1}, {3, 4}, {1, 5}};
         static const uint32_t r[] = {0, 1};
         static const uint32_t want[] = {6, 6, 6, 2, 3, 1};
-        static const uint64_t size[] = {1, 2, 3, 4, 5, 6};
+        static const uint32_t size[] = {1, 2, 3, 4, 5, 6};
         static const uint64_t ret[] = {1, 8, 12, 9, 5, 6};
         hand_case("multiple roots", 6, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -393,7 +412,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 2}, {1, 2}, {2, 3}, {0, 1}};
         static const uint32_t r[] = {1, 0, 1, 1, 0};
         static const uint32_t want[] = {4, 4, 4, 2};
-        static const uint64_t size[] = {1, 1, 1, 1};
+        static const uint32_t size[] = {1, 1, 1, 1};
         static const uint64_t ret[] = {1, 1, 2, 1};
         hand_case("duplicate roots", 4, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -402,7 +421,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, 1}, {2, 1}, {2, 4}, {4, 2}, {1, 5}};
         static const uint32_t r[] = {0, 99};
         static const uint32_t want[] = {6, 0, N_, N_, N_, 1};
-        static const uint64_t size[] = {1, 2, 4, 8, 16, 32};
+        static const uint32_t size[] = {1, 2, 4, 8, 16, 32};
         static const uint64_t ret[] = {35, 34, 0, 0, 0, 32};
         hand_case("unreachable nodes", 6, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -410,7 +429,7 @@ static void test_hand(void)
         static const uint32_t e[][2] = {{0, N_}, {0, 1}, {1, N_}, {1, 7}, {1, 2}, {0, 3}, {3, 4}, {2, 4}};
         static const uint32_t r[] = {0};
         static const uint32_t want[] = {5, 0, 1, 0, 0};
-        static const uint64_t size[] = {1, 1, 1, 1, 1};
+        static const uint32_t size[] = {1, 1, 1, 1, 1};
         static const uint64_t ret[] = {5, 2, 1, 1, 1};
         hand_case("edges to CD_NONE", 5, LEN(e), e, r, LEN(r), want, size, ret);
     }
@@ -422,23 +441,23 @@ static void test_hand(void)
             {10, 9}, {11, 9}, {11, 0}, {12, 8}};
         static const uint32_t r[] = {0};
         static const uint32_t want[] = {13, 0, 0, 0, 0, 0, 3, 3, 0, 0, 7, 0, 4};
-        static const uint64_t size[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+        static const uint32_t size[] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
         static const uint64_t ret[] = {13, 1, 1, 4, 2, 1, 1, 2, 1, 1, 1, 1, 1};
         hand_case("Lengauer-Tarjan figure 1", 13, LEN(e), e, r, LEN(r), want, size, ret);
     }
     {   /* no roots at all */
         static const uint32_t e[][2] = {{0, 1}};
         static const uint32_t want[] = {N_, N_};
-        static const uint64_t size[] = {5, 5};
+        static const uint32_t size[] = {5, 5};
         static const uint64_t ret[] = {0, 0};
         hand_case("no roots", 2, LEN(e), e, NULL, 0, want, size, ret);
     }
     {   /* empty graph */
         graph g = graph_from_edges(0, 0, NULL);
-        uint32_t root = 0, idom = 7, parent = 7, order = 7;
-        uint64_t pe = 7, ret = 7;
+        uint32_t root = 0, idom = 7, parent = 7, order = 7, pe = 7;
+        uint64_t ret = 7;
         cd_graph_dominators(&g.csr, &root, 1, &idom);
-        cd_graph_retained(0, &idom, &pe, &ret);
+        cd_graph_retained(0, &idom, &pe, &ret, NULL);
         size_t cnt = cd_graph_bfs(&g.csr, &root, 1, &parent, &pe, NULL, &order);
         check(cnt == 0 && idom == 7 && ret == 7, "empty graph");
         graph_free(&g);
@@ -448,12 +467,12 @@ static void test_hand(void)
         static const uint32_t r[] = {5, 0};
         graph g = graph_from_edges(6, LEN(e), e);
         uint32_t parent[6], dist[6], order[6];
-        uint64_t pe[6];
+        uint32_t pe[6];
         size_t cnt = cd_graph_bfs(&g.csr, r, LEN(r), parent, pe, dist, order);
         /* CSR edge indices: 0:{0->1 #0, 0->2 #1} 1:{1->3 #2} 2:{2->3 #3, 2->5 #4}
          * 3:{3->4 #5} 5:{5->4 #6} */
         static const uint32_t wparent[] = {N_, 0, 0, 1, 5, N_};
-        static const uint64_t wpe[] = {UINT64_MAX, 0, 1, 2, 6, UINT64_MAX};
+        static const uint32_t wpe[] = {N_, 0, 1, 0, 0, N_};  /* slot within the parent's edges */
         static const uint32_t wdist[] = {0, 1, 1, 2, 1, 0};
         static const uint32_t worder[] = {5, 0, 4, 1, 2, 3};
         check(cnt == 6 && !memcmp(parent, wparent, sizeof parent) && !memcmp(pe, wpe, sizeof pe) &&
@@ -503,11 +522,15 @@ static void test_random_small(void)
             nroots = 1;
         for (size_t k = 0; k < nroots; k++)
             roots[k] = rndn(16) == 0 ? n + rndn(3) : (k && rndn(6) == 0 ? roots[k - 1] : rndn(n));
-        uint64_t size[64];
+        uint32_t size[64];
         for (uint32_t v = 0; v < n; v++)
-            size[v] = rndn(3) == 0 ? 0 : rnd() >> 24;
+            size[v] = rndn(3) == 0 ? 0 : (uint32_t)(rnd() >> 40);
         graph g = graph_from_edges(n, m, (const uint32_t (*)[2])e);
+        /* every other graph with the 64-bit predecessor offsets that
+           only graphs past 4 G edges would otherwise use */
+        cd_graph__wide_offsets = t & 1;
         const char *bad = dom_mismatch(&g, roots, nroots, size, why, sizeof why);
+        cd_graph__wide_offsets = 0;
         if (bad && !dom_bad++)
             snprintf(first_dom, sizeof first_dom, "graph %d (n=%u m=%zu): %s", t, n, m, bad);
         bad = bfs_mismatch(&g, roots, nroots, why, sizeof why);
@@ -529,7 +552,7 @@ static void test_random_small(void)
  * adversarial ones. Also computes retained sizes by summing in reverse
  * postorder (a dominator precedes what it dominates). */
 static void chk_reference(const graph *g, const uint32_t *roots, size_t nroots,
-                          const uint64_t *size, uint32_t *idom, uint64_t *ret)
+                          const uint32_t *size, uint32_t *idom, uint64_t *ret)
 {
     uint32_t n = g->csr.n, S = n;
     uint32_t *po = cd_malloc(((size_t)n + 1) * sizeof *po);    /* postorder number */
@@ -651,12 +674,12 @@ static void chk_reference(const graph *g, const uint32_t *roots, size_t nroots,
 /* Runs BFS, dominators and retained on a big graph, timing each; compares
  * with chk_reference when asked. */
 static void big_case(const char *name, const graph *g, const uint32_t *roots,
-                     size_t nroots, const uint64_t *size, int with_reference,
+                     size_t nroots, const uint32_t *size, int with_reference,
                      uint32_t **idom_out, uint64_t **ret_out, uint32_t **dist_out)
 {
     uint32_t n = g->csr.n;
     uint32_t *parent = cd_malloc((size_t)n * sizeof *parent);
-    uint64_t *pedge = cd_malloc((size_t)n * sizeof *pedge);
+    uint32_t *pedge = cd_malloc((size_t)n * sizeof *pedge);
     uint32_t *dist = cd_malloc((size_t)n * sizeof *dist);
     uint32_t *order = cd_malloc((size_t)n * sizeof *order);
     uint32_t *idom = cd_malloc((size_t)n * sizeof *idom);
@@ -667,7 +690,7 @@ static void big_case(const char *name, const graph *g, const uint32_t *roots,
     double t1 = now();
     cd_graph_dominators(&g->csr, roots, nroots, idom);
     double t2 = now();
-    cd_graph_retained(n, idom, size, ret);
+    cd_graph_retained(n, idom, size, ret, NULL);
     double t3 = now();
     printf("# %s: n=%u m=%" PRIu64 " reachable=%zu: bfs %.3f s, dominators %.3f s, retained %.3f s\n",
            name, n, g->m, cnt, t1 - t0, t2 - t1, t3 - t2);
@@ -728,7 +751,7 @@ static void test_big(void)
         }
         g.start[n] = n - 1;
         g.csr = (cd_csr){n, g.start, g.dst};
-        uint64_t *size = cd_malloc((size_t)n * sizeof *size);
+        uint32_t *size = cd_malloc((size_t)n * sizeof *size);
         for (uint32_t v = 0; v < n; v++)
             size[v] = 1;
         uint32_t root = 0, *idom, *dist;
@@ -776,7 +799,7 @@ static void test_big(void)
         }
         graph g = graph_from_edges(n, m, (const uint32_t (*)[2])e);
         free(e);
-        uint64_t *size = cd_malloc((size_t)n * sizeof *size);
+        uint32_t *size = cd_malloc((size_t)n * sizeof *size);
         for (uint32_t v = 0; v < n; v++)
             size[v] = 1;
         uint32_t root = 0, *idom;
@@ -805,7 +828,7 @@ static void test_big(void)
         for (size_t i = 0; i < m; i++)
             g.dst[i] = rndn(64) == 0 ? CD_NONE : rndn(n);
         g.csr = (cd_csr){n, g.start, g.dst};
-        uint64_t *size = cd_malloc((size_t)n * sizeof *size);
+        uint32_t *size = cd_malloc((size_t)n * sizeof *size);
         for (uint32_t v = 0; v < n; v++)
             size[v] = 8 + 8 * rndn(64);
         uint32_t roots[100];
@@ -837,7 +860,7 @@ static void test_big(void)
             if (rndn(10) < 4)
                 g.dst[i] = CD_NONE;
         g.csr = (cd_csr){n, g.start, g.dst};
-        uint64_t *size = cd_malloc((size_t)n * sizeof *size);
+        uint32_t *size = cd_malloc((size_t)n * sizeof *size);
         for (uint32_t v = 0; v < n; v++)
             size[v] = 1 + rndn(1000);
         uint32_t roots[] = {0, 250000, 500000, 0};

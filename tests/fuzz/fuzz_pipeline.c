@@ -107,7 +107,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ctxdiff_options o = ctxdiff_defaults();
     o.paths = 3;
     o.top = 0;
-    cd_side sb = {"before", b->s, b->t, b->a}, sa = {"after", s, t, a};
+    cd_side sb = {.path = "before", .s = b->s, .t = b->t, .a = b->a};
+    cd_side sa = {.path = "after", .s = s, .t = t, .a = a};
+    cd_side_summarise(&sb, o.paths, b->bin, 1);
+    cd_side_summarise(&sa, o.paths, b->bin, 1);
     ctxdiff_report r = {0};
     r.doc = cd_report_heapdumps(&sb, &sa, b->bin, &o, json_array());
     r.top = o.top;
@@ -127,6 +130,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the reverse direction too: the fuzzed dump as "before" */
     json_t *rev = cd_report_heapdumps(&sa, &sb, b->bin, &o, json_array());
     json_decref(rev);
+    cd_side_summary_free(&sb);
+    cd_side_summary_free(&sa);
     json_decref(r.doc);
 out:
     cd_analysis_free(a);
