@@ -11,6 +11,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "ctxdiff.h"
 
@@ -226,6 +229,14 @@ static int convert_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+#if defined(__GLIBC__) && defined(M_MMAP_THRESHOLD)
+    /* The library's big arrays come and go stage by stage. Kept in their
+       own mappings, each free gives its memory back; glibc's default
+       raises the threshold at the first such free, and the heap then
+       keeps freed arrays resident (about 50 MB more at the peak on the
+       benchmark's pair). */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     if (argc > 1 && strcmp(argv[1], "convert") == 0)
         return convert_main(argc - 1, argv + 1);
     ctxdiff_options o = ctxdiff_defaults();

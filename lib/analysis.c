@@ -224,7 +224,8 @@ char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
         nh++;
     }
     uint32_t root = cd_root_of(a, v);
-    const char *rname = root != CD_NONE32 ? cd_strtab_get(&a->t->names, a->t->root_name[root]) : "?";
+    char rbuf[1200];
+    const char *rname = root != CD_NONE32 ? cd_root_name(a->t, root, rbuf, sizeof rbuf) : "?";
     int rkind = root != CD_NONE32 ? s->roots[root].kind : 0;
     static const char *const rk[] = {"root", "global", "global", "", "", "", "", "", "root"};
     sb_add(&p, "%s\t%s\n", rk[rkind < 9 ? rkind : 0], rname);

@@ -225,6 +225,44 @@ static void *side_thread(void *arg)
     return NULL;
 }
 
+/* What analysing one side of a pair needs. */
+typedef struct pair_ctx {
+    const ctxdiff_options *o;
+    load_job *jobs;
+    side_job *sj;
+    cd_side *sd;
+    cd_binary *bin;            /* heap dumps and cores; NULL for JSON */
+    const cd_analysis_options *ao;
+    int json;
+} pair_ctx;
+
+/* Type and analyse side i, draw its summary; before (i == 0) then gives
+ * its per-object arrays back. Errors land in sj[i].rc and sj[i].err. */
+static void analyse_side(pair_ctx *p, int i)
+{
+    load_job *j = &p->jobs[i];
+    if (p->json) {
+        p->sj[i] = (side_job){j->s, j->bin, p->ao, p->o->jobs, j->t, NULL, {0}, 0};
+        j->t = NULL;
+    } else {
+        cd_type_prepare(j->s, p->bin);
+        p->sj[i] = (side_job){j->s, p->bin, p->ao, p->o->jobs, NULL, NULL, {0}, 0};
+    }
+    side_thread(&p->sj[i]);
+    if (p->sj[i].rc < 0)
+        return;
+    double t1 = now_s();
+    p->sd[i] = (cd_side){i ? p->o->after : p->o->before, j->s, p->sj[i].t, p->sj[i].a,
+                         NULL, NULL, 0, NULL, NULL};
+    cd_side_summarise(&p->sd[i], p->o->paths, p->json ? j->bin : p->bin, i == 1);
+    if (i == 0) {
+        cd_analysis_release(p->sj[i].a);
+        cd_typing_release(p->sj[i].t);
+        cd_snapshot_release(j->s, CD_RELEASE_OBJECTS);
+    }
+    side_time(&p->sj[i], "summary", t1);
+}
+
 /* kind: what the pair is */
 enum { PAIR_HEAPDUMPS, PAIR_CORES, PAIR_JSON };
 
@@ -257,14 +295,30 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
             jobs[i].core_bin = cores ? bin : NULL;
         }
     }
+    /* One snapshot at a time, each on both cores (typing beside the graph
+       work); before is reduced to what the report needs and its
+       per-object arrays freed before after is analysed: the peak is one
+       snapshot's analysis, not two. Before is analysed while after is
+       still loading, except for core files (their loading reads the
+       binary, which cd_type_prepare grows). JSON snapshots come typed,
+       each with its own types. */
+    cd_analysis_options ao = {o->no_dominators};
+    side_job sj[2];
+    cd_side sd[2];
+    memset(sj, 0, sizeof sj);
+    memset(sd, 0, sizeof sd);
+    pair_ctx pc = {o, jobs, sj, sd, bin, &ao, json};
     pthread_t th;
     int threaded = o->jobs > 1 && pthread_create(&th, NULL, load_thread, &jobs[1]) == 0;
     load_thread(&jobs[0]);
+    int early = threaded && !cores && jobs[0].rc == 0 && (!bin || check_binary(bin, jobs[0].s, err) == 0);
+    if (early)
+        analyse_side(&pc, 0);
     if (threaded)
         pthread_join(th, NULL);
     else
         load_thread(&jobs[1]);
-    stage_done("load", &t0);
+    stage_done(early ? "load (and before's analysis)" : "load", &t0);
     if (timing_on())
         for (int i = 0; i < 2; i++)
             if (jobs[i].s)
@@ -307,45 +361,15 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
                  "check the results", s1->go_version, NEWEST_TESTED_MINOR);
         json_array_append_new(warnings, cd_jstr(w));
     }
-    cd_analysis_options ao = {o->no_dominators};
     if (rc == 0)
         progress(o, "typing and analysing", 2, 3);
-    /* One snapshot at a time, each on both cores (typing beside the graph
-       work); the binary is only read from there on (cd_type_prepare grows
-       it, here, first). Before is reduced to what the report needs and
-       its per-object arrays freed before after is analysed: the peak is
-       one snapshot's analysis, not two. JSON snapshots come typed, each
-       with its own types. */
-    side_job sj[2];
-    cd_side sd[2];
-    memset(sj, 0, sizeof sj);
-    memset(sd, 0, sizeof sd);
-    for (int i = 0; i < 2 && rc == 0; i++) {
-        if (json) {
-            sj[i] = (side_job){jobs[i].s, jobs[i].bin, &ao, o->jobs, jobs[i].t, NULL, {0}, 0};
-            jobs[i].t = NULL;
-            continue;
-        }
-        cd_type_prepare(jobs[i].s, bin);
-        sj[i] = (side_job){jobs[i].s, bin, &ao, o->jobs, NULL, NULL, {0}, 0};
-    }
-    for (int i = 0; i < 2 && rc == 0; i++) {
-        side_thread(&sj[i]);
+    for (int i = early; i < 2 && rc == 0; i++)
+        analyse_side(&pc, i);
+    for (int i = 0; i < 2 && rc == 0; i++)
         if (sj[i].rc < 0) {
             *err = sj[i].err;
             rc = -1;
-            break;
         }
-        double t1 = now_s();
-        sd[i] = (cd_side){i ? o->after : o->before, jobs[i].s, sj[i].t, sj[i].a, NULL, NULL, 0, NULL, NULL};
-        cd_side_summarise(&sd[i], o->paths, json ? jobs[i].bin : bin, i == 1);
-        if (i == 0) {
-            cd_analysis_release(sj[i].a);
-            cd_typing_release(sj[i].t);
-            cd_snapshot_release(jobs[i].s, CD_RELEASE_OBJECTS);
-        }
-        side_time(&sj[i], "summary", t1);
-    }
     stage_done("type+paths", &t0);
     if (rc == 0)
         progress(o, "comparing", 3, 3);

@@ -219,7 +219,8 @@ static void write_roots(writer *w, const cd_snapshot *s, const cd_typing *t, con
         const cd_root *r = &s->roots[i];
         w_put(w, i ? ",\n" : "\n", i ? 2 : 1);
         w_printf(w, "{\"kind\":\"%s\",\"name\":", root_kind_name(r->kind));
-        w_str(w, cd_strtab_get(&t->names, t->root_name[i]));
+        char rbuf[1200];
+        w_str(w, cd_root_name(t, (uint32_t)i, rbuf, sizeof rbuf));
         w_printf(w, ",\"object\":%u", r->dst);
         if (t->root_btype[i] && newid[t->root_btype[i]])
             w_printf(w, ",\"type\":%u", newid[t->root_btype[i]]);

@@ -512,7 +512,7 @@ static const cd_var *frame_var(typer *k, const cd_frame *f, uint64_t cfa, uint64
 }
 
 static uint32_t name_root_frame(typer *k, const cd_root *r, uint32_t *btype, int *wk,
-                                uint32_t *target, int *array)
+                                uint32_t *target, int *array, uint8_t *goid)
 {
     const cd_snapshot *s = k->s;
     char buf[1024];
@@ -532,17 +532,20 @@ static uint32_t name_root_frame(typer *k, const cd_root *r, uint32_t *btype, int
         if (v)
             fname = cd_strtab_get(&s->strings, callee->func);
     }
+    /* the name without the goroutine's id, shared by every goroutine of
+       the same function (cd_root_name puts the id back): one string per
+       goroutine would be the biggest table of a dump with 100k of them */
+    (void)g;
     if (v) {
         char fld[512];
         cd_field_name(k->bin, v->type, voff, 0, fld, sizeof fld);
-        snprintf(buf, sizeof buf, "goroutine %llu %s %s%s", (unsigned long long)g->goid,
-                 fname, v->name, fld);
+        snprintf(buf, sizeof buf, "goroutine %s %s%s", fname, v->name, fld);
         *btype = v->type;
         *wk = cd_word_target(k->bin, v->type, voff, target, array, NULL);
     } else {
-        snprintf(buf, sizeof buf, "goroutine %llu %s sp+%llu", (unsigned long long)g->goid,
-                 fname, (unsigned long long)(r->slot - f->sp));
+        snprintf(buf, sizeof buf, "goroutine %s sp+%llu", fname, (unsigned long long)(r->slot - f->sp));
     }
+    *goid = 1;
     return cd_strtab_add(&k->t->names, buf, strlen(buf));
 }
 
@@ -559,7 +562,7 @@ static void type_roots(typer *k)
         if (r->kind == CD_ROOT_DATA || r->kind == CD_ROOT_BSS)
             name = name_root_segment(k, r, &btype, &wk, &target, &array);
         else if (r->kind == CD_ROOT_FRAME)
-            name = name_root_frame(k, r, &btype, &wk, &target, &array);
+            name = name_root_frame(k, r, &btype, &wk, &target, &array, &k->t->root_goid[i]);
         else
             name = cd_strtab_add(&k->t->names, kinds[r->kind < 9 ? r->kind : 0],
                                  strlen(kinds[r->kind < 9 ? r->kind : 0]));
@@ -767,6 +770,7 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
     t->obj_btype = cd_calloc(n, sizeof *t->obj_btype);
     t->obj_array = cd_calloc(n, sizeof *t->obj_array);
     t->root_name = cd_calloc(s->nroots ? s->nroots : 1, sizeof *t->root_name);
+    t->root_goid = cd_calloc(s->nroots ? s->nroots : 1, sizeof *t->root_goid);
     t->root_btype = cd_calloc(s->nroots ? s->nroots : 1, sizeof *t->root_btype);
     cd_strtab_init(&t->names);
     t->degraded = bin == NULL;
@@ -775,7 +779,9 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
     k.s = s;
     k.bin = bin;
     k.t = t;
-    k.queue = cd_malloc(n * sizeof *k.queue);
+    /* with a binary, the queue lives in obj_type until the keys go there
+       (each object is queued once, when it gets its type) */
+    k.queue = bin ? t->obj_type : cd_malloc(n * sizeof *k.queue);
     k.sparse = sparse_objects(s);
 
     if (bin) {
@@ -792,8 +798,10 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
         cd_map64 keys = {0};
         for (uint32_t o = 0; o < s->nobj; o++) {
             uint32_t bt = t->obj_btype[o];
-            if (!bt)
+            if (!bt) {
+                t->obj_type[o] = 0;
                 continue;
+            }
             uint64_t kk = ((uint64_t)bt << 1 | t->obj_array[o]) + 1;
             uint32_t id;
             if (!cd_map64_get(&keys, kk, &id)) {
@@ -807,12 +815,25 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
         type_roots(&k);
         type_degraded(&k);
     }
-    free(k.queue);
+    if (k.queue != t->obj_type)
+        free(k.queue);
     free(k.sparse);
     free(k.regions);
     cd_map64_free(&k.word_memo);
     *out = t;
     return 0;
+}
+
+const char *cd_root_name(const cd_typing *t, uint32_t r, char *buf, size_t cap)
+{
+    const char *name = cd_strtab_get(&t->names, t->root_name[r]);
+    const cd_snapshot *s = t->snap;
+    if (!t->root_goid || !t->root_goid[r] || r >= s->nroots || s->roots[r].frame >= s->nframes ||
+        strncmp(name, "goroutine ", 10) != 0)
+        return name;
+    const cd_goroutine *g = &s->goroutines[s->frames[s->roots[r].frame].goroutine];
+    snprintf(buf, cap, "goroutine %llu %s", (unsigned long long)g->goid, name + 10);
+    return buf;
 }
 
 void cd_typing_release(cd_typing *t)
@@ -821,6 +842,7 @@ void cd_typing_release(cd_typing *t)
     free(t->obj_btype); t->obj_btype = NULL;
     free(t->obj_array); t->obj_array = NULL;
     free(t->root_name); t->root_name = NULL;
+    free(t->root_goid); t->root_goid = NULL;
     free(t->root_btype); t->root_btype = NULL;
     free(t->facts); t->facts = NULL;
     t->nfacts = 0;

@@ -37,7 +37,11 @@ typedef struct cd_typing {
     uint32_t *obj_type;        /* per object: type key (index in names), 0 untyped */
     uint32_t *obj_btype;       /* per object: binary type id of the element, 0 none */
     uint8_t *obj_array;        /* 1 when the object holds several elements */
-    uint32_t *root_name;       /* per root: strtab id of its name ("main.x", "goroutine 7 main.worker ctx") */
+    uint32_t *root_name;       /* per root: strtab id of its name ("main.x",
+                                  "goroutine main.worker ctx"): read it with
+                                  cd_root_name */
+    uint8_t *root_goid;        /* per root: 1 if the name leaves out its
+                                  goroutine's id (NULL: none does) */
     uint32_t *root_btype;      /* per root: static type of the slot's word (binary id), 0 none */
     cd_strtab names;           /* type keys and root names */
     int degraded;              /* 1 without a binary */
@@ -53,6 +57,11 @@ void cd_type_prepare(cd_snapshot *s, cd_binary *bin);
 /* Type every object of s (calling cd_type_prepare if it was not). bin may
  * be NULL. Returns 0 or -1. */
 int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err);
+/* The name of root r as a report shows it ("goroutine 7 main.worker
+ * ctx"): in buf when it has to be made (cap bytes), else the stored name.
+ * Needs the snapshot's roots and frames (not after CD_RELEASE_OBJECTS). */
+const char *cd_root_name(const cd_typing *t, uint32_t r, char *buf, size_t cap);
+
 /* Free the per-object and per-root arrays; the names stay. */
 void cd_typing_release(cd_typing *t);
 void cd_typing_free(cd_typing *t);
