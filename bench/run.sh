@@ -13,14 +13,14 @@
 # RSS, sizes plain and gzip) and the comparison of the two snapshots
 # without the binary (time, peak RSS; its report must equal the dumps').
 # Also, when Go is installed: `go tool pprof -top -base` against ctxdiff on
-# the pair's heap profiles. Needs about 3 GB of disk and 5 GB of memory per
+# a small fixture pair of heap profiles and a generated big one. Needs about 3 GB of disk and 5 GB of memory per
 # unit of SCALE. Outputs go to ${BENCH_DIR:-/tmp/ctxdiff-bench}.
 set -eu
 cd "$(dirname "$0")/.."
 scales=${*:-1 2 4}
 dir=${BENCH_DIR:-/tmp/ctxdiff-bench}
 mkdir -p "$dir"
-sh tools/build.sh build-bench -Dbuildtype=release >/dev/null
+sh tools/build.sh build-bench -Dbuildtype=release -Dstatic_deps=true >/dev/null
 cc -O2 -o "$dir/floor" bench/floor.c
 ctxdiff=build-bench/cli/ctxdiff
 measure() {  # prints "seconds maxrss_kb"
@@ -65,8 +65,11 @@ PY
     awk -v s="$s" -v dm="$dumps" -v p="$plain" -v g="$gz" -v c1="$c1" -v c2="$c2" -v r1="$r1" -v r2="$r2" -v t="$t" -v r="$rss" 'BEGIN {
         printf "%-6s %10.0f %10.0f %10.0f %10.2f %9.0f %8.2f %10.0f %9.2f\n", s, dm/1e6, p/1e6, g/1e6, c1+c2, (r1>r2?r1:r2)/1024, t, r/1024, r*1024/p }'
 done
-# pprof: the same heap profiles through go tool pprof and ctxdiff, 20 runs each
-# (one run of either is short), on the largest pair of fixture heap profiles
+# pprof: the same heap profiles through go tool pprof and ctxdiff: the
+# largest pair of fixture profiles (tiny: process start-up is most of
+# either run; 20 runs each), then a generated pair with 60,000 distinct
+# allocation stacks (bench/pprofgen; 3 runs each, the median). The rows
+# from "Showing nodes" down must be identical.
 if command -v go >/dev/null 2>&1; then
     d=testdata/go1.19/httpleak
     loop() { i=0; while [ $i -lt 20 ]; do "$@" >/dev/null 2>&1 || exit 1; i=$((i + 1)); done; }
@@ -76,6 +79,25 @@ if command -v go >/dev/null 2>&1; then
     loop $ctxdiff --sample-index inuse_objects "$d/before.heap.pb.gz" "$d/after.heap.pb.gz"
     end=$(date +%s.%N)
     awk -v a="$start" -v b="$mid" -v c="$end" 'BEGIN { g = (b - a) / 20; x = (c - b) / 20;
-        printf "pprof pair (%s): go tool pprof -top -base %.1f ms, ctxdiff %.1f ms: %.0fx faster\n", "go1.19 httpleak heap", g * 1000, x * 1000, g / x }'
+        printf "pprof pair (%s): go tool pprof -top -base %.1f ms, ctxdiff %.1f ms: %.0fx faster\n", "go1.19 httpleak heap, 16 + 28 KB", g * 1000, x * 1000, g / x }'
+    p="$dir/pprofgen"
+    mkdir -p "$p"
+    if [ ! -f "$p/after.heap.pb.gz" ]; then
+        (cd bench/pprofgen && GOTOOLCHAIN=local GOWORK=off CGO_ENABLED=0 go build -trimpath -o "$p/pprofgen" .)
+        (cd "$p" && env -i ./pprofgen -out . -paths 20000)
+    fi
+    median3() {  # median wall seconds of three runs of "$@", output kept in $dir/rows.out
+        for i in 1 2 3; do
+            /usr/bin/time -f "%e" -o "$dir/time.out" "$@" >"$dir/rows.out" 2>/dev/null || exit 1
+            cat "$dir/time.out"
+        done | sort -n | sed -n 2p
+    }
+    g=$(median3 go tool pprof -top -sample_index=inuse_objects -base "$p/before.heap.pb.gz" "$p/after.heap.pb.gz")
+    sed -n '/^Showing nodes/,$p' "$dir/rows.out" >"$dir/rows.go"
+    x=$(median3 $ctxdiff --sample-index inuse_objects "$p/before.heap.pb.gz" "$p/after.heap.pb.gz")
+    awk '/^Showing nodes/ { p = 1 } p && /^$/ { exit } p && !/^---/' "$dir/rows.out" >"$dir/rows.ctxdiff"
+    cmp -s "$dir/rows.go" "$dir/rows.ctxdiff" || { echo "pprofgen pair: rows differ from go tool pprof" >&2; exit 1; }
+    kb=$(( ($(stat -c %s "$p/before.heap.pb.gz") + $(stat -c %s "$p/after.heap.pb.gz")) / 1000 ))
+    awk -v g="$g" -v x="$x" -v kb="$kb" 'BEGIN {
+        printf "pprof pair (pprofgen, 60000 stacks, %d KB gzip): go tool pprof -top -base %.2f s, ctxdiff %.3f s: %.0fx faster, identical rows\n", kb, g, x, g / x }'
 fi
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1)"

@@ -41,7 +41,7 @@ static const char USAGE[] =
 "                          alloc_space, alloc_objects\n"
 "      --no-dominators     skip retained sizes (faster on very large dumps)\n"
 "      --color WHEN        auto (default: on a terminal, unless NO_COLOR), always, never\n"
-"  -j, --jobs N            1: one thread; more: the two snapshots on two (default 2)\n"
+"  -j, --jobs N            1: one thread, least memory; more: two (default 2)\n"
 "  -h, --help              this text\n"
 "  -V, --version           print the version\n"
 "\n"

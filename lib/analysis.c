@@ -458,7 +458,7 @@ static int find_kind(const ctx_layout *L, uint32_t btype)
  * from the object (heap dumps, cores) or from the stored facts (JSON
  * snapshots; *cur walks them, as o only grows). -1 when unknown. */
 static int ctx_facts(const cd_snapshot *s, const cd_typing *t, const ctx_layout *L, uint32_t o,
-                     int kind, cd_ctx_facts *f, size_t *cur, cd_error *err)
+                     int kind, cd_ctx_facts *f, size_t *cur, cd_read_window *win, cd_error *err)
 {
     memset(f, 0, sizeof *f);
     f->obj = o;
@@ -475,7 +475,7 @@ static int ctx_facts(const cd_snapshot *s, const cd_typing *t, const ctx_layout 
     uint32_t ds = data_start(s, o);
     unsigned char buf[512];
     size_t n = s->obj_size[o] - ds < sizeof buf ? s->obj_size[o] - ds : sizeof buf;
-    if (cd_snapshot_read(s, o, ds, buf, n, err) < 0)
+    if (cd_snapshot_read_ahead(s, win, o, ds, buf, n, err) < 0)
         return -1;
     int64_t base = L->base[kind];
     if (base >= 0) {
@@ -510,6 +510,7 @@ static void model_contexts(cd_analysis *a, cd_error *err)
     cd_map64 done_chan = {0};  /* hchan object + 1 -> ctx index */
     const int ps = s->ptr_size;
     size_t fcur = 0;
+    cd_read_window win = {0};   /* the contexts come in file order */
     for (uint32_t o = 0; o < s->nobj; o++) {
         if (!cd_reached(a, o) || t->obj_array[o] || !t->obj_btype[o] ||
             (t->obj_btype[o] & CD_CLOSURE_BIT))
@@ -519,7 +520,7 @@ static void model_contexts(cd_analysis *a, cd_error *err)
             continue;
         uint32_t ds = data_start(s, o);
         cd_ctx_facts f;
-        if (ctx_facts(s, t, &L, o, kind, &f, &fcur, err) < 0)
+        if (ctx_facts(s, t, &L, o, kind, &f, &fcur, &win, err) < 0)
             continue;
         cd_ctx c = {0};
         c.obj = o;
@@ -547,6 +548,7 @@ static void model_contexts(cd_analysis *a, cd_error *err)
         a->ctxs[a->nctx++] = c;
         ctx_of[o] = (uint32_t)a->nctx;
     }
+    cd_read_window_free(&win);
     /* parents' state */
     for (size_t i = 0; i < a->nctx; i++) {
         cd_ctx *c = &a->ctxs[i];
@@ -718,9 +720,7 @@ int cd_analyze_graph(const cd_snapshot *s, const cd_analysis_options *opt, cd_an
 
     if (!(opt && opt->no_dominators)) {
         a->idom = cd_malloc(n * sizeof *a->idom);
-        cd_graph_dominators(&g, roots, nr, a->idom);
-        a->retained = cd_malloc(n * sizeof *a->retained);
-        cd_graph_retained((uint32_t)s->nobj, a->idom, s->obj_size, a->retained, NULL);
+        a->retained = cd_graph_dominators_retained(&g, roots, nr, s->obj_size, a->idom);
     }
     free(roots);
     *out = a;

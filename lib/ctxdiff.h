@@ -79,7 +79,9 @@ typedef struct ctxdiff_options {
     const char *sample_index;  /* pprof: inuse_space, inuse_objects, ... (NULL = default) */
     int show_values;           /* allow raw object values in output (off by default) */
     int no_dominators;         /* skip retained sizes (faster) */
-    int jobs;                  /* threads for loading (1 or 2) */
+    int jobs;                  /* 1: one thread, least memory; more: two
+                                  (loading side by side, typing beside
+                                  the graph work) */
     /* Optional progress report, for long loads: ctxdiff_compare calls it
      * on the calling thread as each stage starts, with its name and its
      * number step of nsteps — heap dumps: "loading" (the binary and both

@@ -52,11 +52,6 @@
 #include "graph.h"
 #include "util.h"
 
-#if defined(__GNUC__) || defined(__clang__)
-#define PREFETCH(p) __builtin_prefetch(p)
-#else
-#define PREFETCH(p) ((void)0)
-#endif
 
 static uint32_t *alloc_u32(size_t count)
 {
@@ -90,9 +85,16 @@ size_t cd_graph_bfs(const cd_csr *g, const uint32_t *roots, size_t nroots,
     size_t nroot_seen = tail;
 
     for (size_t head = 0; head < tail; head++) {
+        /* the queue's nodes are scattered: start their loads ahead */
+        if (head + 8 < tail)
+            CD_PREFETCH(&g->start[order[head + 8]]);
+        if (head + 4 < tail)
+            CD_PREFETCH(&g->dst[g->start[order[head + 4]]]);
         uint32_t v = order[head];
         uint64_t first = g->start[v], end = g->start[v + 1];
         for (uint64_t e = first; e < end; e++) {
+            if (e + 4 < end && g->dst[e + 4] < n)
+                CD_PREFETCH(&parent[g->dst[e + 4]]);
             uint32_t d = g->dst[e];
             if (d >= n || parent[d] != CD_NONE)
                 continue;
@@ -226,20 +228,22 @@ static inline uint64_t rs_bump(rstarts *r, size_t x)
 static inline void rs_prefetch(const rstarts *r, size_t x)
 {
     if (r->w32)
-        PREFETCH(&r->w32[x]);
+        CD_PREFETCH(&r->w32[x]);
     else
-        PREFETCH(&r->w64[x]);
+        CD_PREFETCH(&r->w64[x]);
 }
 
-void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
-                         uint32_t *idom_out)
+/* Immediate dominators, and retained sizes when size is given (then the
+ * result, n entries; NULL when there is nothing to size). */
+static uint64_t *dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
+                            uint32_t *idom_out, const uint32_t *size)
 {
     uint32_t n = g->n;
     uint32_t *pre = idom_out;  /* node -> preorder number until the end */
     for (uint32_t v = 0; v < n; v++)
         pre[v] = CD_NONE;
     if (n == 0 || n == CD_NONE)  /* n == CD_NONE: super-root unrepresentable */
-        return;
+        return NULL;
 
     size_t cap = (size_t)n + 1;
     uint32_t *anc = alloc_u32(cap);
@@ -248,7 +252,7 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
     free(span);
     if (N == 1) {  /* nothing reachable: pre[] is all CD_NONE already */
         free(anc);
-        return;
+        return NULL;
     }
 
     /* Step 2: predecessors by preorder number, sources in node order.
@@ -272,7 +276,7 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
             continue;
         for (uint64_t e = g->start[v], end = g->start[v + 1]; e < end; e++) {
             if (e + 16 < m && dst[e + 16] < n)
-                PREFETCH(&pre[dst[e + 16]]);
+                CD_PREFETCH(&pre[dst[e + 16]]);
             if (e + 8 < m && dst[e + 8] < n && pre[dst[e + 8]] != CD_NONE)
                 rs_prefetch(&rs, pre[dst[e + 8]] + 1);
             if (dst[e] < n)
@@ -291,7 +295,7 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
             continue;
         for (uint64_t e = g->start[v], end = g->start[v + 1]; e < end; e++) {
             if (e + 16 < m && dst[e + 16] < n)
-                PREFETCH(&pre[dst[e + 16]]);
+                CD_PREFETCH(&pre[dst[e + 16]]);
             if (e + 8 < m && dst[e + 8] < n && pre[dst[e + 8]] != CD_NONE)
                 rs_prefetch(&rs, pre[dst[e + 8]]);
             if (dst[e] < n)
@@ -322,8 +326,8 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
         }
         if (i > 2)  /* warm up the predecessors of i - 2 */
             for (uint64_t e = rs_get(&rs, i - 2), end = rs_get(&rs, i - 1); e < end; e++) {
-                PREFETCH(&anc[rsrc[e]]);
-                PREFETCH(&label[rsrc[e]]);
+                CD_PREFETCH(&anc[rsrc[e]]);
+                CD_PREFETCH(&label[rsrc[e]]);
             }
         uint32_t s = anc[i];  /* i is not linked yet: this is its parent */
         for (uint64_t e = rs_get(&rs, i), end = rs_get(&rs, (size_t)i + 1); e < end; e++) {
@@ -359,8 +363,41 @@ void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
     for (uint32_t v = 0; v < n; v++)
         if (pre[v] != CD_NONE)
             idom_out[v] = vert[idom[pre[v]]];
+    /* Retained sizes in preorder numbers: a dominator is a DFS ancestor,
+     * so its number is smaller, and one pass from the highest number
+     * down adds every node into its dominator after all of its own
+     * descendants were added into it. No tree needs building. */
+    uint64_t *retained = NULL;
+    if (size) {
+        uint64_t *acc = cd_reallocarray(NULL, N, sizeof *acc);
+        acc[0] = 0;
+        for (uint32_t i = 1; i < N; i++)
+            acc[i] = size[vert[i]];
+        for (uint32_t i = N - 1; i >= 1; i--)
+            acc[idom[i]] += acc[i];
+        free(idom);
+        idom = NULL;
+        retained = cd_calloc(n, sizeof *retained);
+        for (uint32_t i = 1; i < N; i++)
+            retained[vert[i]] = acc[i];
+        free(acc);
+    }
     free(idom);
     free(vert);
+    return retained;
+}
+
+void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
+                         uint32_t *idom_out)
+{
+    (void)dominators(g, roots, nroots, idom_out, NULL);
+}
+
+uint64_t *cd_graph_dominators_retained(const cd_csr *g, const uint32_t *roots, size_t nroots,
+                                       const uint32_t *size, uint32_t *idom_out)
+{
+    uint64_t *r = dominators(g, roots, nroots, idom_out, size);
+    return r ? r : cd_calloc(g->n ? g->n : 1, sizeof *r);
 }
 
 size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,

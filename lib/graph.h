@@ -44,6 +44,14 @@ size_t cd_graph_bfs(const cd_csr *g, const uint32_t *roots, size_t nroots,
 void cd_graph_dominators(const cd_csr *g, const uint32_t *roots, size_t nroots,
                          uint32_t *idom);
 
+/* Both at once: the immediate dominators into idom, and the retained
+ * sizes (as cd_graph_retained defines them) returned in a new array of n
+ * entries (the caller frees it). Cheaper than the two calls: the sizes are
+ * summed in the DFS preorder the dominators come in, with no tree built,
+ * and the array is allocated only once the dominators' scratch is gone. */
+uint64_t *cd_graph_dominators_retained(const cd_csr *g, const uint32_t *roots, size_t nroots,
+                                       const uint32_t *size, uint32_t *idom);
+
 /* retained[v] = size[v] + sum of retained[w] over w with idom[w] == v,
  * for reachable v; 0 for unreachable. Needs no recursion: processes nodes
  * in reverse of a preorder of the dominator tree. If preorder is not

@@ -956,6 +956,37 @@ int cd_snapshot_read(const cd_snapshot *s, uint32_t obj, uint64_t off, void *buf
     return cd_pread_at(s->fd, s->path, s->obj_content[obj] + off, buf, n, err);
 }
 
+int cd_snapshot_read_ahead(const cd_snapshot *s, cd_read_window *w, uint32_t obj, uint64_t off,
+                           void *buf, size_t n, cd_error *err)
+{
+    if (obj >= s->nobj || off > s->obj_size[obj] || n > s->obj_size[obj] - off || !s->obj_content ||
+        n > CD_READ_WINDOW / 2)
+        return cd_snapshot_read(s, obj, off, buf, n, err);   /* errors and big reads */
+    uint64_t at = s->obj_content[obj] + off;
+    if (!w->buf || at < w->off || at + n > w->off + w->len) {
+        if (at > s->file_size || n > s->file_size - at)
+            return cd_snapshot_read(s, obj, off, buf, n, err);
+        if (!w->buf)
+            w->buf = cd_malloc(CD_READ_WINDOW);
+        uint64_t left = s->file_size - at;
+        w->len = left < CD_READ_WINDOW ? (size_t)left : CD_READ_WINDOW;
+        w->off = at;
+        if (cd_pread_at(s->fd, s->path, at, w->buf, w->len, err) < 0) {
+            w->len = 0;
+            return -1;
+        }
+    }
+    memcpy(buf, w->buf + (at - w->off), n);
+    return 0;
+}
+
+void cd_read_window_free(cd_read_window *w)
+{
+    free(w->buf);
+    w->buf = NULL;
+    w->len = 0;
+}
+
 void cd_snapshot_free(cd_snapshot *s)
 {
     if (!s)

@@ -198,6 +198,19 @@ uint32_t cd_snapshot_find(const cd_snapshot *s, uint64_t addr);
 /* Re-read n bytes at offset off of object i (bounded by its size). */
 int cd_snapshot_read(const cd_snapshot *s, uint32_t obj, uint64_t off, void *buf,
                      size_t n, cd_error *err);
+/* The same through a read-ahead window, for reading many objects in file
+ * order: one read per CD_READ_WINDOW bytes of the file instead of one per
+ * object. Start with a zeroed window; free it with cd_read_window_free. */
+#define CD_READ_WINDOW (16u * 1024)
+typedef struct cd_read_window {
+    unsigned char *buf;
+    uint64_t off;              /* file offset of buf[0] */
+    size_t len;
+} cd_read_window;
+int cd_snapshot_read_ahead(const cd_snapshot *s, cd_read_window *w, uint32_t obj, uint64_t off,
+                           void *buf, size_t n, cd_error *err);
+void cd_read_window_free(cd_read_window *w);
+
 /* Read a pointer-sized word from a buffer in the snapshot's byte order. */
 uint64_t cd_snapshot_word(const cd_snapshot *s, const unsigned char *p);
 

@@ -184,6 +184,9 @@ typedef struct typer {
     uint32_t uint8_type;
     struct region *regions; size_t nregions;
     cd_map64 word_memo;     /* (type, offset) -> what the word points at */
+    uint32_t **word_tab;    /* per binary type (small ones): the same by
+                               word index, 0 = not yet known (word_of) */
+    size_t nword_tab;
     uint8_t *sparse;        /* bitmap: objects with interface words or interior
                                pointers among their edges (sparse_objects) */
 } typer;
@@ -314,6 +317,49 @@ static void type_target(typer *k, int wk, uint32_t target, int array, uint32_t d
     }
 }
 
+
+#define WORD_TAB_MAX 4096   /* words: larger types use the hash memo */
+
+/* What the word at offset off of a value of type bt (t) points at
+ * (cd_word_target), remembered: the same (type, offset) comes back for
+ * every object of a type. Types up to WORD_TAB_MAX words get a table
+ * indexed by word, the rest share a hash map. An entry is 1 + (kind |
+ * array << 2 | target << 3); targets past 2^28 are not remembered. */
+static int word_of(typer *k, uint32_t bt, const cd_type *t, uint64_t off, uint32_t *target, int *arr)
+{
+    uint32_t *slot = NULL;
+    uint64_t mk = 0;
+    uint32_t mv = 0;
+    const uint64_t ps = (uint64_t)k->s->ptr_size;
+    if (bt < k->nword_tab && t->size / ps <= WORD_TAB_MAX && off % ps == 0) {
+        if (!k->word_tab[bt])
+            k->word_tab[bt] = cd_calloc(t->size / ps + 1, sizeof **k->word_tab);
+        slot = &k->word_tab[bt][off / ps];
+        mv = *slot;
+    } else if (off < UINT32_MAX) {
+        mk = ((uint64_t)bt << 32 | off) + 1;
+        if (cd_map64_get(&k->word_memo, mk, &mv))
+            mv++;
+        else
+            mv = 0;
+    }
+    if (mv) {
+        mv--;
+        *arr = (int)((mv >> 2) & 1);
+        *target = mv >> 3;
+        return (int)(mv & 3);
+    }
+    int wk = cd_word_target(k->bin, bt, off, target, arr, NULL);
+    if (*target < (1u << 28)) {
+        uint32_t v = (uint32_t)wk | (uint32_t)*arr << 2 | *target << 3;
+        if (slot)
+            *slot = v + 1;
+        else if (mk)
+            cd_map64_put(&k->word_memo, mk, v);
+    }
+    return wk;
+}
+
 /* Type the targets of object o's pointer slots. */
 static void scan_object(typer *k, uint32_t o)
 {
@@ -350,7 +396,7 @@ static void scan_object(typer *k, uint32_t o)
     cd_edge_cursor cur = {s->ndyn, s->noff};  /* at the end: no entries */
     if (k->sparse[o >> 3] >> (o & 7) & 1)
         cd_edge_cursor_at(s, s->obj_edge[o], &cur);
-    for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++) {
+    for (uint64_t e = s->obj_edge[o], end = s->obj_edge[o + 1]; e < end; e++) {
         uint64_t off = s->edge_off[e];
         if (off < start)
             continue;
@@ -360,31 +406,38 @@ static void scan_object(typer *k, uint32_t o)
                 continue;
             off %= t->size;
         }
+        if (e + 4 < end) {  /* the targets are read at random */
+            CD_PREFETCH(&k->t->obj_btype[s->edge_dst[e + 4]]);
+            CD_PREFETCH(&s->obj_size[s->edge_dst[e + 4]]);
+        }
         uint32_t target;
         int arr;
-        /* memo: the same (type, offset) comes back for every object of a type */
-        uint64_t mk = ((uint64_t)bt << 32 | off) + 1;
-        uint32_t mv;
-        int wk;
-        if (off < UINT32_MAX && cd_map64_get(&k->word_memo, mk, &mv)) {
-            wk = (int)(mv & 3);
-            arr = (int)((mv >> 2) & 1);
-            target = mv >> 3;
-        } else {
-            wk = cd_word_target(k->bin, bt, off, &target, &arr, NULL);
-            if (off < UINT32_MAX && target < (1u << 29))
-                cd_map64_put(&k->word_memo, mk, (uint32_t)wk | (uint32_t)arr << 2 | target << 3);
-        }
+        int wk = word_of(k, bt, t, off, &target, &arr);
         if (wk && !k->t->obj_btype[s->edge_dst[e]])
             type_target(k, wk, target, arr, wk == W_DYN ? cd_cursor_dyn(s, &cur, e) : 0,
                         s->edge_dst[e], cd_cursor_dst_off(s, &cur, e));
     }
 }
 
+/* Scan the queue in order. The objects are scattered over the heap, so
+ * the loads of each are started a few objects ahead: the object's edge
+ * range and type first, then its edges. */
 static void drain(typer *k)
 {
-    while (k->qhead < k->qtail)
+    const cd_snapshot *s = k->s;
+    while (k->qhead < k->qtail) {
+        if (k->qhead + 8 < k->qtail) {
+            uint32_t o = k->queue[k->qhead + 8];
+            CD_PREFETCH(&s->obj_edge[o]);
+            CD_PREFETCH(&k->t->obj_btype[o]);
+        }
+        if (k->qhead + 4 < k->qtail) {
+            uint64_t e = s->obj_edge[k->queue[k->qhead + 4]];
+            CD_PREFETCH(&s->edge_dst[e]);
+            CD_PREFETCH(&s->edge_off[e]);
+        }
         scan_object(k, k->queue[k->qhead++]);
+    }
 }
 
 /* ---- roots ---- */
@@ -783,6 +836,10 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
        (each object is queued once, when it gets its type) */
     k.queue = bin ? t->obj_type : cd_malloc(n * sizeof *k.queue);
     k.sparse = sparse_objects(s);
+    if (bin) {
+        k.nword_tab = bin->ntypes;
+        k.word_tab = cd_calloc(k.nword_tab + 1, sizeof *k.word_tab);
+    }
 
     if (bin) {
         /* Go 1.22+ malloc headers type their objects directly. */
@@ -820,6 +877,9 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
     free(k.sparse);
     free(k.regions);
     cd_map64_free(&k.word_memo);
+    for (size_t i = 0; i < k.nword_tab; i++)
+        free(k.word_tab[i]);
+    free(k.word_tab);
     *out = t;
     return 0;
 }

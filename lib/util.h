@@ -8,6 +8,13 @@
 
 /* Allocation that aborts with a message on failure (out of memory is not a
  * recoverable input error for a CLI tool). Sizes are checked for overflow. */
+/* Start loading the cache line of p (random accesses a few steps ahead). */
+#if defined(__GNUC__) || defined(__clang__)
+#define CD_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define CD_PREFETCH(p) ((void)0)
+#endif
+
 void *cd_malloc(size_t n);
 void *cd_calloc(size_t n, size_t size);
 void *cd_realloc(void *p, size_t n);

@@ -8,6 +8,8 @@ dir=${1:-build}
 if [ ! -f "$dir/build.ninja" ]; then
     meson setup "$dir" --werror "$@" >/dev/null
 elif [ $# -gt 0 ]; then
-    meson configure "$dir" "$@" >/dev/null   # the options asked for now
+    # the options asked for now (--reconfigure also learns options added
+    # to meson_options.txt since the directory was set up)
+    meson setup --reconfigure "$dir" --werror "$@" >/dev/null
 fi
 ninja -C "$dir" >/dev/null

@@ -1,0 +1,3 @@
+module ctxdiff/bench/pprofgen
+
+go 1.19
