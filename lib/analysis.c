@@ -245,10 +245,10 @@ char *cd_ctx_path(const cd_analysis *a, const cd_ctx *c)
         }
         char field[512];
         edge_field(a, o, cd_parent_edge(a, next), field, sizeof field);
-        sb_add(&p, "%s\t%s\t0x%llx\n", type_key(a, o), field, (unsigned long long)s->obj_addr[o]);
+        sb_add(&p, "%s\t%s\t0x%llx\n", type_key(a, o), field, (unsigned long long)cd_obj_addr(s, o));
     }
     sb_add(&p, "%s\t%s\t0x%llx\n", cd_ctx_kind_name(c->kind),
-           c->canceled ? " (canceled)" : " (not canceled)", (unsigned long long)s->obj_addr[c->obj]);
+           c->canceled ? " (canceled)" : " (not canceled)", (unsigned long long)cd_obj_addr(s, c->obj));
     free(chain);
     return p.p;
 }
@@ -557,8 +557,8 @@ static void model_contexts(cd_analysis *a, cd_error *err)
         else
             c->parent = c->parent != CD_NONE32 && ctx_of[c->parent] ? c->parent : CD_NONE32;
         c->size = s->obj_size[c->obj];
-        c->addr = s->obj_addr[c->obj];
-        c->parent_addr = c->parent != CD_NONE32 ? s->obj_addr[c->parent] : 0;
+        c->addr = cd_obj_addr(s, c->obj);
+        c->parent_addr = c->parent != CD_NONE32 ? cd_obj_addr(s, c->parent) : 0;
     }
     /* watchers: goroutines parked in a channel receive or select on a
        context's done channel: the channel of one of their sudogs

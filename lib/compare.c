@@ -685,7 +685,7 @@ json_t *cd_report_heapdumps(const cd_side *before, const cd_side *after,
     json_t *leaks = leaks_json(sd, o, summary);
     json_object_set_new(doc, "leaks", leaks);
     json_object_set_new(doc, "goroutines", goroutines_json(sd));
-    json_object_set(doc, "untyped", after->untyped ? after->untyped : json_array());
+    json_object_set_new(doc, "untyped", after->untyped ? json_incref(after->untyped) : json_array());
     int64_t rb0 = (int64_t)before->a->reach_bytes, rb1 = (int64_t)after->a->reach_bytes;
     json_object_set_new(summary, "reachable_bytes_delta", json_integer(rb1 - rb0));
     json_object_set_new(summary, "reachable_objects_delta",

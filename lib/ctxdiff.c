@@ -131,6 +131,7 @@ typedef struct load_job {
     cd_binary *bin;            /* JSON: its types */
     cd_error err;
     int rc;
+    size_t nobj, nedge, nroots;  /* as loaded (for CTXDIFF_TIMING) */
 } load_job;
 
 static void *load_thread(void *arg)
@@ -139,6 +140,11 @@ static void *load_thread(void *arg)
     j->rc = j->json ? cd_snapjson_read(j->path, &j->s, &j->t, &j->bin, &j->err)
             : j->core_bin ? cd_core_load(j->path, j->core_bin, &j->lo, &j->s, &j->err)
                           : cd_heapdump_load(j->path, &j->lo, &j->s, &j->err);
+    if (j->s) {
+        j->nobj = j->s->nobj;
+        j->nedge = j->s->nedge;
+        j->nroots = j->s->nroots;
+    }
     return NULL;
 }
 
@@ -206,6 +212,7 @@ static void *side_thread(void *arg)
 {
     side_job *j = arg;
     cd_snapshot_release(j->s, CD_RELEASE_INDEX);
+    cd_snapshot_pack(j->s);
     pthread_t th;
     int threaded = j->jobs > 1 && pthread_create(&th, NULL, graph_thread, j) == 0;
     double t0 = now_s();
@@ -298,10 +305,11 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
     /* One snapshot at a time, each on both cores (typing beside the graph
        work); before is reduced to what the report needs and its
        per-object arrays freed before after is analysed: the peak is one
-       snapshot's analysis, not two. Before is analysed while after is
-       still loading, except for core files (their loading reads the
-       binary, which cd_type_prepare grows). JSON snapshots come typed,
-       each with its own types. */
+       snapshot's analysis, not two. With two jobs, before is analysed
+       while after is still loading, except for core files (their loading
+       reads the binary, which cd_type_prepare grows); with one, before is
+       analysed and reduced before after is loaded. JSON snapshots come
+       typed, each with its own types. */
     cd_analysis_options ao = {o->no_dominators};
     side_job sj[2];
     cd_side sd[2];
@@ -311,7 +319,7 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
     pthread_t th;
     int threaded = o->jobs > 1 && pthread_create(&th, NULL, load_thread, &jobs[1]) == 0;
     load_thread(&jobs[0]);
-    int early = threaded && !cores && jobs[0].rc == 0 && (!bin || check_binary(bin, jobs[0].s, err) == 0);
+    int early = (!threaded || !cores) && jobs[0].rc == 0 && (!bin || check_binary(bin, jobs[0].s, err) == 0);
     if (early)
         analyse_side(&pc, 0);
     if (threaded)
@@ -323,7 +331,7 @@ static int compare_snapshots(const ctxdiff_options *o, ctxdiff_report *r, int ki
         for (int i = 0; i < 2; i++)
             if (jobs[i].s)
                 fprintf(stderr, "ctxdiff: %s: %zu objects, %zu edges, %zu roots\n", jobs[i].path,
-                        jobs[i].s->nobj, jobs[i].s->nedge, jobs[i].s->nroots);
+                        jobs[i].nobj, jobs[i].nedge, jobs[i].nroots);
     int rc = 0;
     for (int i = 0; i < 2 && rc == 0; i++)
         if (jobs[i].rc < 0) {

@@ -614,6 +614,8 @@ void cd_snapshot_release(cd_snapshot *s, int what)
         s->obj_shape = NULL;
     }
     if (what & CD_RELEASE_OBJECTS) {
+        cd_u64pack_free(&s->addr_pack);
+        cd_u64pack_free(&s->content_pack);
         free(s->obj_addr); s->obj_addr = NULL;
         free(s->obj_size); s->obj_size = NULL;
         free(s->obj_content); s->obj_content = NULL;
@@ -951,18 +953,18 @@ int cd_snapshot_read(const cd_snapshot *s, uint32_t obj, uint64_t off, void *buf
 {
     if (obj >= s->nobj || off > s->obj_size[obj] || n > s->obj_size[obj] - off)
         return cd_fail(err, CD_EFORMAT, s->path, -1, "read outside object %u", obj);
-    if (!s->obj_content)
+    if (!cd_snapshot_has_contents(s))
         return cd_fail(err, CD_EFORMAT, s->path, -1, "object %u: the snapshot has no object contents", obj);
-    return cd_pread_at(s->fd, s->path, s->obj_content[obj] + off, buf, n, err);
+    return cd_pread_at(s->fd, s->path, cd_obj_content(s, obj) + off, buf, n, err);
 }
 
 int cd_snapshot_read_ahead(const cd_snapshot *s, cd_read_window *w, uint32_t obj, uint64_t off,
                            void *buf, size_t n, cd_error *err)
 {
-    if (obj >= s->nobj || off > s->obj_size[obj] || n > s->obj_size[obj] - off || !s->obj_content ||
-        n > CD_READ_WINDOW / 2)
+    if (obj >= s->nobj || off > s->obj_size[obj] || n > s->obj_size[obj] - off ||
+        !cd_snapshot_has_contents(s) || n > CD_READ_WINDOW / 2)
         return cd_snapshot_read(s, obj, off, buf, n, err);   /* errors and big reads */
-    uint64_t at = s->obj_content[obj] + off;
+    uint64_t at = cd_obj_content(s, obj) + off;
     if (!w->buf || at < w->off || at + n > w->off + w->len) {
         if (at > s->file_size || n > s->file_size - at)
             return cd_snapshot_read(s, obj, off, buf, n, err);
@@ -987,10 +989,26 @@ void cd_read_window_free(cd_read_window *w)
     w->len = 0;
 }
 
+void cd_snapshot_pack(cd_snapshot *s)
+{
+    if (s->obj_addr) {
+        cd_u64pack_build(&s->addr_pack, s->obj_addr, s->nobj);
+        free(s->obj_addr);
+        s->obj_addr = NULL;
+    }
+    if (s->obj_content) {
+        cd_u64pack_build(&s->content_pack, s->obj_content, s->nobj);
+        free(s->obj_content);
+        s->obj_content = NULL;
+    }
+}
+
 void cd_snapshot_free(cd_snapshot *s)
 {
     if (!s)
         return;
+    cd_u64pack_free(&s->addr_pack);
+    cd_u64pack_free(&s->content_pack);
     if (s->fd >= 0)
         close(s->fd);
     free(s->path);

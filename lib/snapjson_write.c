@@ -245,7 +245,7 @@ static void write_objects(writer *w, const cd_snapshot *s, const cd_typing *t, c
     for (uint32_t o = 0; o < s->nobj; o++) {
         w_put(w, o ? ",\n" : "\n", o ? 2 : 1);
         w_printf(w, "{\"id\":%u,\"address\":\"0x%llx\",\"size\":%u", o,
-                 (unsigned long long)s->obj_addr[o], s->obj_size[o]);
+                 (unsigned long long)cd_obj_addr(s, o), s->obj_size[o]);
         uint32_t bt = t->obj_btype[o];
         if (bt & CD_CLOSURE_BIT) {
             w_put(w, ",\"closure\":", 11);

@@ -835,7 +835,7 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
     /* with a binary, the queue lives in obj_type until the keys go there
        (each object is queued once, when it gets its type) */
     k.queue = bin ? t->obj_type : cd_malloc(n * sizeof *k.queue);
-    k.sparse = sparse_objects(s);
+    k.sparse = bin ? sparse_objects(s) : NULL;   /* for scan_object, which needs the binary */
     if (bin) {
         k.nword_tab = bin->ntypes;
         k.word_tab = cd_calloc(k.nword_tab + 1, sizeof *k.word_tab);
@@ -886,9 +886,11 @@ int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *
 
 const char *cd_root_name(const cd_typing *t, uint32_t r, char *buf, size_t cap)
 {
-    const char *name = cd_strtab_get(&t->names, t->root_name[r]);
     const cd_snapshot *s = t->snap;
-    if (!t->root_goid || !t->root_goid[r] || r >= s->nroots || s->roots[r].frame >= s->nframes ||
+    if (!t->root_name || r >= s->nroots)
+        return "?";   /* released, or no such root */
+    const char *name = cd_strtab_get(&t->names, t->root_name[r]);
+    if (!t->root_goid || !t->root_goid[r] || s->roots[r].frame >= s->nframes ||
         strncmp(name, "goroutine ", 10) != 0)
         return name;
     const cd_goroutine *g = &s->goroutines[s->frames[s->roots[r].frame].goroutine];

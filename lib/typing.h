@@ -59,7 +59,7 @@ void cd_type_prepare(cd_snapshot *s, cd_binary *bin);
 int cd_type_snapshot(cd_snapshot *s, cd_binary *bin, cd_typing **out, cd_error *err);
 /* The name of root r as a report shows it ("goroutine 7 main.worker
  * ctx"): in buf when it has to be made (cap bytes), else the stored name.
- * Needs the snapshot's roots and frames (not after CD_RELEASE_OBJECTS). */
+ * Needs the snapshot's roots and frames: "?" once they are released. */
 const char *cd_root_name(const cd_typing *t, uint32_t r, char *buf, size_t cap);
 
 /* Free the per-object and per-root arrays; the names stay. */

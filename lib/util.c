@@ -126,6 +126,46 @@ uint64_t cd_hash_seed(void)
     return hash_seed;
 }
 
+void cd_u64pack_build(cd_u64pack *p, const uint64_t *v, size_t n)
+{
+    size_t nb = (n + 63) / 64;
+    p->n = n;
+    p->base = cd_malloc((nb + 1) * sizeof *p->base);
+    p->low = cd_malloc((n + 1) * sizeof *p->low);
+    p->wide = NULL;
+    p->nwide = 0;
+    size_t wcap = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t lo = b * 64, hi = lo + 64 < n ? lo + 64 : n;
+        uint64_t min = UINT64_MAX, max = 0;
+        for (size_t i = lo; i < hi; i++) {
+            min = v[i] < min ? v[i] : min;
+            max = v[i] > max ? v[i] : max;
+        }
+        if (max - min <= UINT32_MAX && !(max >> 63)) {
+            p->base[b] = min;
+            for (size_t i = lo; i < hi; i++)
+                p->low[i] = (uint32_t)(v[i] - min);
+            continue;
+        }
+        CD_GROW(p->wide, wcap, p->nwide + 64);
+        p->base[b] = 1ull << 63 | p->nwide;
+        for (size_t i = lo; i < hi; i++) {
+            p->wide[p->nwide + (i - lo)] = v[i];
+            p->low[i] = 0;
+        }
+        p->nwide += 64;
+    }
+}
+
+void cd_u64pack_free(cd_u64pack *p)
+{
+    free(p->base);
+    free(p->low);
+    free(p->wide);
+    memset(p, 0, sizeof *p);
+}
+
 uint64_t cd_hash_bytes(const void *p, size_t n, uint64_t seed)
 {
     /* eight bytes a step (paths' signatures run to kilobytes), then a

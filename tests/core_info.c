@@ -56,7 +56,7 @@ int main(int argc, char **argv)
         if (strcmp(argv[a], "-s") == 0) {
             for (size_t i = 0; i < s->nobj; i++) {
                 uint32_t o = s->by_addr[i];
-                printf("%llx %u %08x %llu\n", (unsigned long long)s->obj_addr[o], s->obj_size[o],
+                printf("%llx %u %08x %llu\n", (unsigned long long)cd_obj_addr(s, o), s->obj_size[o],
                        s->obj_shape ? s->obj_shape[o] : 0,
                        (unsigned long long)(s->obj_edge[o + 1] - s->obj_edge[o]));
             }
@@ -80,10 +80,10 @@ int main(int argc, char **argv)
                 printf("no object at 0x%llx\n", (unsigned long long)addr);
                 continue;
             }
-            printf("object 0x%llx size %u\n", (unsigned long long)s->obj_addr[o], s->obj_size[o]);
+            printf("object 0x%llx size %u\n", (unsigned long long)cd_obj_addr(s, o), s->obj_size[o]);
             for (uint64_t e = s->obj_edge[o]; e < s->obj_edge[o + 1]; e++)
                 printf("  +%u -> 0x%llx+%u dyn %u (0x%llx)\n", s->edge_off[e],
-                       (unsigned long long)s->obj_addr[s->edge_dst[e]], cd_edge_dst_off(s, e),
+                       (unsigned long long)cd_obj_addr(s, s->edge_dst[e]), cd_edge_dst_off(s, e),
                        cd_edge_dyn(s, e), (unsigned long long)s->rtypes[cd_edge_dyn(s, e)]);
         }
     }

@@ -64,20 +64,53 @@ int main(void)
     int sorted = 1;
     for (size_t i = 1; i < s->nobj; i++) {
         uint32_t a = s->by_addr[i - 1], b = s->by_addr[i];
-        if (s->obj_addr[b] < s->obj_addr[a] + s->obj_size[a] || s->sorted_addr[i] != s->obj_addr[b])
+        if (cd_obj_addr(s, b) < cd_obj_addr(s, a) + s->obj_size[a] || s->sorted_addr[i] != cd_obj_addr(s, b))
             sorted = 0;
     }
     CHECK(sorted, "address index sorted, objects not overlapping");
     uint32_t o = (uint32_t)(s->nobj / 2);
-    CHECK(cd_snapshot_find(s, s->obj_addr[o]) == o, "find base");
-    CHECK(cd_snapshot_find(s, s->obj_addr[o] + s->obj_size[o] - 1) == o, "find interior");
+    CHECK(cd_snapshot_find(s, cd_obj_addr(s, o)) == o, "find base");
+    CHECK(cd_snapshot_find(s, cd_obj_addr(s, o) + s->obj_size[o] - 1) == o, "find interior");
     CHECK(cd_snapshot_find(s, 8) == CD_NONE32, "find outside");
     int edges_ok = 1;
     for (size_t e = 0; e < s->nedge; e++)
         if (s->edge_dst[e] >= s->nobj || cd_edge_dst_off(s, e) >= s->obj_size[s->edge_dst[e]])
             edges_ok = 0;
     CHECK(edges_ok, "every edge lands inside an object");
+    /* packed addresses and content offsets read back the same */
+    uint64_t *addr = malloc(s->nobj * sizeof *addr), *content = malloc(s->nobj * sizeof *content);
+    for (uint32_t i = 0; i < s->nobj; i++) {
+        addr[i] = cd_obj_addr(s, i);
+        content[i] = cd_obj_content(s, i);
+    }
+    cd_snapshot_pack(s);
+    int same = !s->obj_addr && !s->obj_content && cd_snapshot_has_contents(s);
+    for (uint32_t i = 0; i < s->nobj && same; i++)
+        same = cd_obj_addr(s, i) == addr[i] && cd_obj_content(s, i) == content[i];
+    CHECK(same, "packed addresses and content offsets");
+    free(addr);
+    free(content);
     cd_snapshot_free(s);
+
+    /* packing: blocks spanning 4 GiB or reaching 2^63 keep whole values,
+       a last block shorter than 64, and nothing at all */
+    for (size_t n = 0; n <= 300; n += n < 3 ? 1 : 97) {
+        uint64_t *v = malloc((n + 1) * sizeof *v);
+        for (size_t i = 0; i < n; i++)
+            v[i] = i < 64 ? 0xc000000000ull + 48 * i                 /* a span */
+                 : i < 128 ? (i & 1 ? 0x10 : (uint64_t)1 << 40) + i  /* wide */
+                 : i < 192 ? UINT64_MAX - i                          /* past 2^63 */
+                 : (uint64_t)1 << 62 | i * 4096;
+        cd_u64pack pk;
+        cd_u64pack_build(&pk, v, n);
+        int ok = 1;
+        for (size_t i = 0; i < n; i++)
+            ok &= cd_u64pack_get(&pk, i) == v[i];
+        CHECK(ok, "u64pack of %zu values", n);
+        CHECK(n < 128 || pk.nwide >= 128, "u64pack of %zu values: wide blocks kept whole", n);
+        cd_u64pack_free(&pk);
+        free(v);
+    }
 
     /* truncation sweep and corruptions */
     size_t n = 0;

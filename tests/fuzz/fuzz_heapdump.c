@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < s->nobj && i < 64; i++) {
             uint32_t o = s->by_addr[i];
             /* every object holds its own address (zero-size ones hold none) */
-            if (s->obj_size[o] && cd_snapshot_find(s, s->obj_addr[o]) != o)
+            if (s->obj_size[o] && cd_snapshot_find(s, cd_obj_addr(s, o)) != o)
                 abort();
             cd_snapshot_read(s, o, 0, buf, s->obj_size[o] < sizeof buf ? s->obj_size[o] : sizeof buf, &err);
         }
