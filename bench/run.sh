@@ -13,8 +13,9 @@
 # RSS, sizes plain and gzip) and the comparison of the two snapshots
 # without the binary (time, peak RSS; its report must equal the dumps').
 # Also, when Go is installed: `go tool pprof -top -base` against ctxdiff on
-# a small fixture pair of heap profiles and a generated big one. Needs about 3 GB of disk and 5 GB of memory per
-# unit of SCALE. Outputs go to ${BENCH_DIR:-/tmp/ctxdiff-bench}.
+# a small fixture pair of heap profiles and a generated big one
+# (bench/pprofgen). Needs about 3 GB of disk and 5 GB of memory per unit of
+# SCALE. Outputs go to ${BENCH_DIR:-/tmp/ctxdiff-bench}.
 set -eu
 cd "$(dirname "$0")/.."
 scales=${*:-1 2 4}
