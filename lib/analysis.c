@@ -691,16 +691,10 @@ int cd_analyze_graph(const cd_snapshot *s, const cd_analysis_options *opt, cd_an
             }
         }
     /* the root index, sparse: most objects are not roots */
-    uint32_t *perm = cd_malloc((nr + 1) * sizeof *perm);
-    cd_sort_u64_index(pairs, nr, perm);
     a->root_obj = cd_malloc((nr + 1) * sizeof *a->root_obj);
     a->root_slot = cd_malloc((nr + 1) * sizeof *a->root_slot);
-    for (size_t k = 0; k < nr; k++) {
-        a->root_obj[k] = (uint32_t)(pairs[perm[k]] >> 32);
-        a->root_slot[k] = (uint32_t)pairs[perm[k]];
-    }
+    cd_sort_pairs_u32(pairs, nr, a->root_obj, a->root_slot);
     a->nroot_objs = nr;
-    free(perm);
     free(pairs);
 
     cd_csr g = {(uint32_t)s->nobj, s->obj_edge, s->edge_dst};
@@ -793,14 +787,14 @@ int cd_analyze(const cd_snapshot *s, const cd_typing *t, cd_binary *bin,
 
 void cd_analysis_release(cd_analysis *a)
 {
-    free(a->parent); a->parent = NULL;
-    free(a->parent_slot); a->parent_slot = NULL;
-    free(a->root_obj); a->root_obj = NULL;
-    free(a->root_slot); a->root_slot = NULL;
+    CD_FREE(a->parent);
+    CD_FREE(a->parent_slot);
+    CD_FREE(a->root_obj);
+    CD_FREE(a->root_slot);
     a->nroot_objs = 0;
-    free(a->reached); a->reached = NULL;
-    free(a->idom); a->idom = NULL;
-    free(a->retained); a->retained = NULL;
+    CD_FREE(a->reached);
+    CD_FREE(a->idom);
+    CD_FREE(a->retained);
 }
 
 void cd_analysis_free(cd_analysis *a)

@@ -605,9 +605,9 @@ void cd_snapshot_release(cd_snapshot *s, int what)
     if ((what & CD_RELEASE_INDEX) && s->sorted_addr)   /* JSON snapshots come linked */
         cd_snapshot_link_goroutines(s);
     if (what & CD_RELEASE_INDEX) {
-        free(s->by_addr); s->by_addr = NULL;
-        free(s->sorted_addr); s->sorted_addr = NULL;
-        free(s->page_first); s->page_first = NULL;
+        CD_FREE(s->by_addr);
+        CD_FREE(s->sorted_addr);
+        CD_FREE(s->page_first);
     }
     if (what & (CD_RELEASE_SHAPES | CD_RELEASE_OBJECTS)) {
         free(s->obj_shape);
@@ -616,21 +616,21 @@ void cd_snapshot_release(cd_snapshot *s, int what)
     if (what & CD_RELEASE_OBJECTS) {
         cd_u64pack_free(&s->addr_pack);
         cd_u64pack_free(&s->content_pack);
-        free(s->obj_addr); s->obj_addr = NULL;
-        free(s->obj_size); s->obj_size = NULL;
-        free(s->obj_content); s->obj_content = NULL;
-        free(s->obj_edge); s->obj_edge = NULL;
-        free(s->obj_hdr); s->obj_hdr = NULL;
-        free(s->sample_obj); s->sample_obj = NULL;
-        free(s->sample_bucket); s->sample_bucket = NULL;
+        CD_FREE(s->obj_addr);
+        CD_FREE(s->obj_size);
+        CD_FREE(s->obj_content);
+        CD_FREE(s->obj_edge);
+        CD_FREE(s->obj_hdr);
+        CD_FREE(s->sample_obj);
+        CD_FREE(s->sample_bucket);
         s->nsamples = 0;
-        free(s->edge_dst); s->edge_dst = NULL;
-        free(s->edge_off); s->edge_off = NULL;
-        free(s->dyn_edge); s->dyn_edge = NULL;
-        free(s->dyn_type); s->dyn_type = NULL;
-        free(s->off_edge); s->off_edge = NULL;
-        free(s->off_value); s->off_value = NULL;
-        free(s->roots); s->roots = NULL;
+        CD_FREE(s->edge_dst);
+        CD_FREE(s->edge_off);
+        CD_FREE(s->dyn_edge);
+        CD_FREE(s->dyn_type);
+        CD_FREE(s->off_edge);
+        CD_FREE(s->off_value);
+        CD_FREE(s->roots);
         s->nedge = s->ndyn = s->noff = s->nroots = 0;
     }
 }
@@ -839,16 +839,10 @@ static int build_model(parser *p)
             cd_map64_put(&seen, (uint64_t)o + 1, (uint32_t)np);
             pairs[np++] = (uint64_t)o << 32 | b;
         }
-        uint32_t *perm = cd_malloc((np + 1) * sizeof *perm);
-        cd_sort_u64_index(pairs, np, perm);
         s->sample_obj = cd_malloc((np + 1) * sizeof *s->sample_obj);
         s->sample_bucket = cd_malloc((np + 1) * sizeof *s->sample_bucket);
-        for (size_t j = 0; j < np; j++) {
-            s->sample_obj[j] = (uint32_t)(pairs[perm[j]] >> 32);
-            s->sample_bucket[j] = (uint32_t)pairs[perm[j]];
-        }
+        cd_sort_pairs_u32(pairs, np, s->sample_obj, s->sample_bucket);
         s->nsamples = np;
-        free(perm);
         free(pairs);
         cd_map64_free(&bidx);
         cd_map64_free(&seen);

@@ -45,3 +45,14 @@ void cd_sort_u64_index(const uint64_t *keys, size_t n, uint32_t *perm)
     free(tmp);
     free(count);
 }
+
+void cd_sort_pairs_u32(const uint64_t *pairs, size_t n, uint32_t *first, uint32_t *second)
+{
+    uint32_t *perm = cd_malloc((n + 1) * sizeof *perm);
+    cd_sort_u64_index(pairs, n, perm);
+    for (size_t k = 0; k < n; k++) {
+        first[k] = (uint32_t)(pairs[perm[k]] >> 32);
+        second[k] = (uint32_t)pairs[perm[k]];
+    }
+    free(perm);
+}

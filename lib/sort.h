@@ -8,4 +8,8 @@
 /* perm[0..n) = indices of keys in ascending key order (stable). */
 void cd_sort_u64_index(const uint64_t *keys, size_t n, uint32_t *perm);
 
+/* Sort (a << 32 | b) pairs by a, then b (pairs is left as it was), into
+ * the parallel arrays first[] (the a's) and second[] (the b's). */
+void cd_sort_pairs_u32(const uint64_t *pairs, size_t n, uint32_t *first, uint32_t *second);
+
 #endif

@@ -900,13 +900,13 @@ const char *cd_root_name(const cd_typing *t, uint32_t r, char *buf, size_t cap)
 
 void cd_typing_release(cd_typing *t)
 {
-    free(t->obj_type); t->obj_type = NULL;
-    free(t->obj_btype); t->obj_btype = NULL;
-    free(t->obj_array); t->obj_array = NULL;
-    free(t->root_name); t->root_name = NULL;
-    free(t->root_goid); t->root_goid = NULL;
-    free(t->root_btype); t->root_btype = NULL;
-    free(t->facts); t->facts = NULL;
+    CD_FREE(t->obj_type);
+    CD_FREE(t->obj_btype);
+    CD_FREE(t->obj_array);
+    CD_FREE(t->root_name);
+    CD_FREE(t->root_goid);
+    CD_FREE(t->root_btype);
+    CD_FREE(t->facts);
     t->nfacts = 0;
 }
 

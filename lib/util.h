@@ -26,6 +26,9 @@ static inline uint64_t cd_u64pack_get(const cd_u64pack *p, size_t i)
     return b >> 63 ? p->wide[(b & ~(1ull << 63)) + (i & 63)] : b + p->low[i];
 }
 
+/* Free p and forget it (p is evaluated twice: a plain lvalue only). */
+#define CD_FREE(p) (free(p), (p) = NULL)
+
 /* Start loading the cache line of p (random accesses a few steps ahead). */
 #if defined(__GNUC__) || defined(__clang__)
 #define CD_PREFETCH(p) __builtin_prefetch(p)

@@ -61,6 +61,11 @@ int main(void)
     CHECK(s->ngoroutines >= 20 && s->nframes > s->ngoroutines, "goroutines %zu frames %zu", s->ngoroutines, s->nframes);
     CHECK(s->data.size > 0 && s->bss.size > 0, "segments");
     CHECK(s->have_memstats && s->nbuckets > 0, "memstats and memprof");
+    int samples_ok = s->nsamples > 0;
+    for (size_t i = 0; i < s->nsamples && samples_ok; i++)
+        samples_ok = s->sample_obj[i] < s->nobj && s->sample_bucket[i] < s->nbuckets &&
+                     (i == 0 || s->sample_obj[i] > s->sample_obj[i - 1]);
+    CHECK(samples_ok, "%zu alloc samples, by object, each once, in range", s->nsamples);
     int sorted = 1;
     for (size_t i = 1; i < s->nobj; i++) {
         uint32_t a = s->by_addr[i - 1], b = s->by_addr[i];
