@@ -700,18 +700,14 @@ int cd_snapshot_index(cd_snapshot *s, uint32_t clash[2])
 {
     size_t n = s->nobj;
     s->by_addr = cd_malloc((n + 1) * sizeof *s->by_addr);
-    cd_sort_u64_index(s->obj_addr, n, s->by_addr);
     s->sorted_addr = cd_malloc((n + 1) * sizeof *s->sorted_addr);
-    for (size_t i = 0; i < n; i++) {
-        uint32_t o = s->by_addr[i];
-        s->sorted_addr[i] = s->obj_addr[o];
-        if (i) {
-            uint32_t q = s->by_addr[i - 1];
-            if (s->obj_addr[o] < s->obj_addr[q] + s->obj_size[q]) {
-                clash[0] = q;
-                clash[1] = o;
-                return -1;
-            }
+    cd_sort_u64_index_dense(s->obj_addr, n, s->by_addr, s->sorted_addr);
+    for (size_t i = 1; i < n; i++) {
+        uint32_t o = s->by_addr[i], q = s->by_addr[i - 1];
+        if (s->sorted_addr[i] < s->sorted_addr[i - 1] + s->obj_size[q]) {
+            clash[0] = q;
+            clash[1] = o;
+            return -1;
         }
     }
     /* page table: page_first[p] = first sorted index whose address is at or

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "snapshot.h"
+#include "sort.h"
 
 static int passed, failed;
 
@@ -96,6 +97,37 @@ int main(void)
     free(addr);
     free(content);
     cd_snapshot_free(s);
+
+    /* the sorts against a plain stable one: duplicates, aligned keys,
+       keys spread past 2^32 steps, keys in order, tiny arrays */
+    srand(11);
+    int sorts_ok = 1;
+    for (int round = 0; round < 60 && sorts_ok; round++) {
+        size_t n = round < 4 ? (size_t)round : 1 + (size_t)rand() % 5000;
+        uint64_t *k = malloc((n + 1) * sizeof *k), *srt = malloc((n + 1) * sizeof *srt);
+        uint32_t *p1 = malloc((n + 1) * sizeof *p1), *p2 = malloc((n + 1) * sizeof *p2);
+        int shape = round % 5;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = (uint64_t)rand() << 31 ^ (uint64_t)rand();
+            k[i] = shape == 0 ? 0xc000000000ull + (r % 100000) * 8        /* addresses */
+                 : shape == 1 ? 0xc000000000ull + (r % 50) * 4096          /* many equal */
+                 : shape == 2 ? r << 20                                   /* spread */
+                 : shape == 3 ? 1000 + i * 16                              /* in order */
+                 : UINT64_MAX - (r % 7);                                   /* near the top */
+        }
+        cd_sort_u64_index(k, n, p1);
+        cd_sort_u64_index_dense(k, n, p2, srt);
+        for (size_t i = 0; i < n && sorts_ok; i++)
+            sorts_ok = p1[i] == p2[i] && srt[i] == k[p1[i]] &&
+                       (i == 0 || k[p1[i - 1]] < k[p1[i]] || (k[p1[i - 1]] == k[p1[i]] && p1[i - 1] < p1[i]));
+        if (!sorts_ok)
+            printf("# sort round %d (n %zu, shape %d) differs\n", round, n, shape);
+        free(k);
+        free(srt);
+        free(p1);
+        free(p2);
+    }
+    CHECK(sorts_ok, "cd_sort_u64_index and cd_sort_u64_index_dense: stable ascending, the same");
 
     /* packing: blocks spanning 4 GiB or reaching 2^63 keep whole values,
        a last block shorter than 64, and nothing at all */
