@@ -7,6 +7,17 @@
 #include "sort.h"
 #include "util.h"
 
+/* Counts per digit -> where each digit's run starts (exclusive prefix sums). */
+static void counts_to_offsets(size_t *count, size_t ndigits)
+{
+    size_t sum = 0;
+    for (size_t d = 0; d < ndigits; d++) {
+        size_t c = count[d];
+        count[d] = sum;
+        sum += c;
+    }
+}
+
 void cd_sort_u64_index(const uint64_t *keys, size_t n, uint32_t *perm)
 {
     for (size_t i = 0; i < n; i++)
@@ -32,12 +43,7 @@ void cd_sort_u64_index(const uint64_t *keys, size_t n, uint32_t *perm)
         memset(count, 0, 65536 * sizeof *count);
         for (size_t i = 0; i < n; i++)
             count[(keys[perm[i]] >> shift) & 0xffff]++;
-        size_t sum = 0;
-        for (size_t d = 0; d < 65536; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
-        }
+        counts_to_offsets(count, 65536);
         for (size_t i = 0; i < n; i++)
             tmp[count[(keys[perm[i]] >> shift) & 0xffff]++] = perm[i];
         memcpy(perm, tmp, n * sizeof *perm);
@@ -93,12 +99,7 @@ void cd_sort_u64_index_dense(const uint64_t *keys, size_t n, uint32_t *perm, uin
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++)
             count[a[i] >> d & 2047]++;
-        size_t sum = 0;
-        for (size_t k = 0; k < 2048; k++) {
-            size_t c = count[k];
-            count[k] = sum;
-            sum += c;
-        }
+        counts_to_offsets(count, 2048);
         for (size_t i = 0; i < n; i++)
             b[count[a[i] >> d & 2047]++] = a[i];
         uint64_t *t = a;
