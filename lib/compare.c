@@ -601,7 +601,7 @@ static json_t *untyped_json(const cd_side *sd, const cd_binary *bin)
     return arr;
 }
 
-void cd_side_summarise(cd_side *sd, int paths, const cd_binary *untyped_bin, int untyped)
+void cd_side_summarise(cd_side *sd, int paths, const cd_binary *bin, int untyped)
 {
     const cd_snapshot *s = sd->s;
     const cd_typing *t = sd->t;
@@ -632,7 +632,7 @@ void cd_side_summarise(cd_side *sd, int paths, const cd_binary *untyped_bin, int
         sd->ex_path[i] = cd_ctx_path(a, c);
     }
     cd_map64_free(&shown);
-    sd->untyped = untyped ? untyped_json(sd, untyped_bin) : NULL;
+    sd->untyped = untyped ? untyped_json(sd, bin) : NULL;
 }
 
 void cd_side_summary_free(cd_side *sd)

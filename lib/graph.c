@@ -400,13 +400,13 @@ uint64_t *cd_graph_dominators_retained(const cd_csr *g, const uint32_t *roots, s
     return r ? r : cd_calloc(g->n ? g->n : 1, sizeof *r);
 }
 
-size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
-                         uint64_t *retained, uint32_t *preorder)
+void cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
+                       uint64_t *retained)
 {
     for (uint32_t v = 0; v < n; v++)
         retained[v] = 0;
     if (n == 0 || n == CD_NONE)
-        return 0;
+        return;
 
     /* Children of each tree node p in 0..n (n is the super-root). */
     uint32_t *cstart = cd_calloc((size_t)n + 2, sizeof *cstart);
@@ -427,7 +427,7 @@ size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
      * in order[t..n). Children are pushed last-first so they come out in
      * kids order. Nodes not under the super-root (idom CD_NONE, or a broken
      * idom cycle) are never reached and keep 0. */
-    uint32_t *order = preorder ? preorder : alloc_u32(n);
+    uint32_t *order = alloc_u32(n);
     size_t e = 0, t = n;
     for (uint32_t k = cstart[n + 1]; k > cstart[n]; k--)
         order[--t] = kids[k - 1];
@@ -447,7 +447,5 @@ size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
         if (idom[v] != n)
             retained[idom[v]] += retained[v];
     }
-    if (order != preorder)
-        free(order);
-    return e;
+    free(order);
 }

@@ -54,11 +54,11 @@ uint64_t *cd_graph_dominators_retained(const cd_csr *g, const uint32_t *roots, s
 
 /* retained[v] = size[v] + sum of retained[w] over w with idom[w] == v,
  * for reachable v; 0 for unreachable. Needs no recursion: processes nodes
- * in reverse of a preorder of the dominator tree. If preorder is not
- * NULL, it receives that preorder (reachable nodes, each after its
- * immediate dominator; n entries of space) and the count is returned. */
-size_t cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
-                         uint64_t *retained, uint32_t *preorder);
+ * in reverse of a preorder of the dominator tree. (The analysis uses
+ * cd_graph_dominators_retained; this is the reference the tests check it
+ * against, and works from any idom array.) */
+void cd_graph_retained(uint32_t n, const uint32_t *idom, const uint32_t *size,
+                       uint64_t *retained);
 
 /* Tests only: 1 makes the dominator pass use the 64-bit offsets it keeps
  * for graphs past 4 G edges. */
